@@ -1,0 +1,32 @@
+"""``imuhinge plot FILE -o PNG``: the per-session plot alone."""
+
+from __future__ import annotations
+
+import argparse
+
+from .analyse_cmd import add_threshold_options, thresholds_from
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "plot",
+        help="draw the per-session plot of a recording",
+        description="Analyse a recording and draw one figure: angle traces over time with "
+        "every rep shaded, flagged reps in red with their reason, and per-rep lumbar "
+        "flexion against the threshold.",
+    )
+    parser.add_argument("file", metavar="FILE", help="recording CSV")
+    parser.add_argument("-o", "--out", metavar="PNG", required=True, help="image to write (.png, .svg or .pdf)")
+    add_threshold_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..pipeline.analyse import analyse_recording
+    from ..recording import read_recording
+    from ..report.plot import save_plot
+
+    analysis = analyse_recording(read_recording(args.file), thresholds_from(args))
+    save_plot(analysis, args.out)
+    print(f"plot written to {args.out}")
+    return 0

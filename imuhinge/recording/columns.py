@@ -1,0 +1,15 @@
+"""Column names and labels of the recording CSV (contract 1), defined once."""
+
+TIME_S = "time_s"
+SENSOR = "sensor"
+ACC_G = ("acc_x_g", "acc_y_g", "acc_z_g")
+GYR_DPS = ("gyr_x_dps", "gyr_y_dps", "gyr_z_dps")
+COLUMNS = (TIME_S, SENSOR, *ACC_G, *GYR_DPS)
+NUMERIC_COLUMNS = (TIME_S, *ACC_G, *GYR_DPS)
+
+PELVIS = "pelvis"
+THORAX = "thorax"
+SENSOR_LABELS = (PELVIS, THORAX)
+
+FORMAT_KEY = "imuhinge-recording"
+FORMAT_VERSION = "1"

@@ -1,0 +1,270 @@
+"""Read and write the recording CSV (contract 1 in DESIGN.md).
+
+Reading validates everything a later step would otherwise trip over, and refuses a bad
+file with one ``RecordingError`` naming the file, the line (1-based, as an editor shows
+it) and the problem. The parse itself is pandas' C reader, so a one-hour recording reads
+in about the time pandas needs for any CSV of that size.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RecordingError
+from . import columns as C
+from .model import Recording, SensorStream
+
+MIN_RATE_HZ = 25.0 * 0.8
+MAX_RATE_HZ = 400.0 * 1.25
+MIN_SAMPLES = 10
+METADATA_MAX_CHARS = 500
+"""Metadata values longer than this are cut: they are untrusted text."""
+
+
+def read_recording(path: str | os.PathLike) -> Recording:
+    """Read and validate a recording CSV; raise ``RecordingError`` on anything malformed."""
+    path_text = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RecordingError(path_text, "no such file") from None
+    except IsADirectoryError:
+        raise RecordingError(path_text, "is a folder, not a recording file") from None
+    except OSError as exc:
+        raise RecordingError(path_text, f"cannot be read ({exc.strerror})") from None
+    return parse_recording(raw, path_text)
+
+
+def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
+    """Parse the bytes of a recording CSV; ``source`` names it in error messages."""
+    if not raw.strip():
+        raise RecordingError(source, "the file is empty")
+    if b"\x00" in raw[:4096]:
+        raise RecordingError(source, "this is not a text file (it contains binary data)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RecordingError(source, "this is not UTF-8 text", line) from None
+
+    metadata, header_index = _read_metadata(text, source)
+    header_line = header_index + 1
+    lines = text.splitlines()
+    names = [n.strip() for n in lines[header_index].split(",")]
+    _check_header(names, source, header_line)
+
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            skiprows=header_index,
+            dtype={C.SENSOR: str},
+            skipinitialspace=True,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise RecordingError(source, _parser_problem(str(exc), header_index)) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise RecordingError(source, "the file has a header but no samples", header_line)
+
+    line_of_row = _row_lines(lines, header_index)
+    numeric = _numeric_block(frame, source, line_of_row)
+    labels = frame[C.SENSOR].to_numpy(dtype=object)
+    _check_labels(labels, source, line_of_row)
+
+    streams: dict[str, SensorStream] = {}
+    for label in C.SENSOR_LABELS:
+        rows = np.flatnonzero(labels == label)
+        if rows.size == 0:
+            continue
+        block = numeric[rows]
+        stream = SensorStream(
+            time_s=block[:, 0].copy(), acc_g=block[:, 1:4].copy(), gyr_dps=block[:, 4:7].copy()
+        )
+        _check_stream(label, stream, rows, source, line_of_row)
+        streams[label] = stream
+    if C.PELVIS not in streams:
+        raise RecordingError(source, "there are no pelvis samples; the pelvis sensor is required")
+    return Recording(streams=streams, metadata=metadata, source=source)
+
+
+def write_recording(recording: Recording, path: str | os.PathLike) -> None:
+    """Write ``recording`` as a contract-1 CSV, rows of all sensors interleaved in time."""
+    Path(path).write_text(format_recording(recording), encoding="utf-8")
+
+
+def format_recording(recording: Recording) -> str:
+    """The contract-1 CSV text of ``recording``."""
+    head = [f"# {C.FORMAT_KEY}: {C.FORMAT_VERSION}"]
+    for key, value in recording.metadata.items():
+        if key == C.FORMAT_KEY:
+            continue
+        head.append(f"# {_clean_metadata(key)}: {_clean_metadata(value)}")
+    parts = []
+    for label, stream in recording.streams.items():
+        part = pd.DataFrame(
+            {
+                C.TIME_S: np.round(stream.time_s, 4),
+                C.SENSOR: label,
+                **{c: np.round(stream.acc_g[:, i], 5) for i, c in enumerate(C.ACC_G)},
+                **{c: np.round(stream.gyr_dps[:, i], 3) for i, c in enumerate(C.GYR_DPS)},
+            }
+        )
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True).sort_values(C.TIME_S, kind="stable")
+    body = table.to_csv(index=False, lineterminator="\n")
+    return "\n".join(head) + "\n" + body
+
+
+def _read_metadata(text: str, source: str) -> tuple[dict[str, str], int]:
+    """Metadata from leading ``# key: value`` lines, and the index of the header line."""
+    metadata: dict[str, str] = {}
+    index = 0
+    for index, line in enumerate(text.splitlines()):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return metadata, index
+        key, sep, value = stripped[1:].partition(":")
+        if sep:
+            metadata[_clean_metadata(key.strip())] = _clean_metadata(value.strip())
+    raise RecordingError(source, "the file has no header row, only comment lines", index + 1)
+
+
+def _clean_metadata(text: str) -> str:
+    """Strip control characters and bound the length of untrusted metadata text."""
+    cleaned = "".join(ch for ch in text if ch.isprintable())
+    return cleaned[:METADATA_MAX_CHARS]
+
+
+def _check_header(names: list[str], source: str, line: int) -> None:
+    if len(names) == 1 and any(d in names[0] for d in ";\t|"):
+        raise RecordingError(
+            source, "the header is not comma separated (found ';', tab or '|' instead)", line
+        )
+    seen = set()
+    for name in names:
+        if name in seen and name in C.COLUMNS:
+            raise RecordingError(source, f"column '{name}' appears twice in the header", line)
+        seen.add(name)
+    missing = [c for c in C.COLUMNS if c not in seen]
+    if missing:
+        listed = ", ".join(f"'{m}'" for m in missing)
+        raise RecordingError(
+            source, f"the header lacks column{'s' if len(missing) > 1 else ''} {listed}", line
+        )
+
+
+def _parser_problem(message: str, header_index: int) -> str:
+    """Turn pandas' tokenizer message into our wording with a file line number."""
+    import re
+
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found:
+        expected, line, saw = (int(g) for g in found.groups())
+        return f"line {line + header_index} has {saw} fields where the header has {expected}"
+    return f"the CSV cannot be parsed ({message.strip()})"
+
+
+def _row_lines(lines: list[str], header_index: int) -> np.ndarray:
+    """1-based file line number of each data row (blank lines are skipped by the parser)."""
+    numbers = [
+        i + 1 for i in range(header_index + 1, len(lines)) if lines[i].strip()
+    ]
+    return np.asarray(numbers, dtype=np.int64)
+
+
+def _numeric_block(frame: pd.DataFrame, source: str, line_of_row: np.ndarray) -> np.ndarray:
+    """The numeric columns as one float array; refuse text, NaN and infinity."""
+    block = np.empty((len(frame), len(C.NUMERIC_COLUMNS)), dtype=np.float64)
+    for j, name in enumerate(C.NUMERIC_COLUMNS):
+        column = frame[name]
+        if column.dtype.kind not in "fiu":
+            values = pd.to_numeric(column, errors="coerce")
+            bad = values.isna() & column.notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                shown = _clean_metadata(str(column.iloc[row]))[:40]
+                raise RecordingError(
+                    source, f"'{name}' holds '{shown}', which is not a number", int(line_of_row[row])
+                )
+            column = values
+        block[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(block)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        what = "is missing or NaN" if np.isnan(block[row, col]) else "is infinite"
+        raise RecordingError(
+            source, f"'{C.NUMERIC_COLUMNS[col]}' {what}", int(line_of_row[row])
+        )
+    return block
+
+
+def _check_labels(labels: np.ndarray, source: str, line_of_row: np.ndarray) -> None:
+    known = np.isin(labels, C.SENSOR_LABELS)
+    if not known.all():
+        row = int(np.flatnonzero(~known)[0])
+        shown = _clean_metadata(str(labels[row]))[:40]
+        raise RecordingError(
+            source,
+            f"unknown sensor label '{shown}' (expected {' or '.join(C.SENSOR_LABELS)})",
+            int(line_of_row[row]),
+        )
+
+
+def _check_stream(
+    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: np.ndarray
+) -> None:
+    """Per-sensor checks: enough samples, time strictly increasing, plausible rate and units."""
+    if len(stream) < MIN_SAMPLES:
+        raise RecordingError(
+            source, f"the {label} sensor has only {len(stream)} samples, too few to analyse"
+        )
+    step = np.diff(stream.time_s)
+    if (step <= 0).any():
+        k = int(np.flatnonzero(step <= 0)[0]) + 1
+        problem = "repeats the previous time" if step[k - 1] == 0 else "goes back in time"
+        raise RecordingError(
+            source, f"the {label} sensor's time_s {problem} ({stream.time_s[k]:.4f} s)",
+            int(line_of_row[rows[k]]),
+        )
+    rate_hz = stream.median_rate_hz
+    if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
+        raise RecordingError(
+            source,
+            f"the {label} sensor's sample rate is {rate_hz:.3g} Hz; 25 to 400 Hz is supported"
+            " (is time_s in seconds?)",
+        )
+    norm_g = float(np.median(np.linalg.norm(stream.acc_g, axis=1)))
+    if 7.0 < norm_g < 13.0:
+        raise RecordingError(
+            source,
+            f"the {label} accelerometer reads {norm_g:.1f} at rest; that looks like m/s², "
+            "but the recording must be in g (divide by 9.81)",
+        )
+    if 700.0 < norm_g < 1300.0:
+        raise RecordingError(
+            source,
+            f"the {label} accelerometer reads {norm_g:.0f} at rest; that looks like mg, "
+            "but the recording must be in g (divide by 1000)",
+        )
+    if not 0.5 < norm_g < 2.0:
+        raise RecordingError(
+            source,
+            f"the {label} accelerometer's typical magnitude is {norm_g:.3g} g; a body-worn "
+            "sensor reads about 1 g, so the values are not in g",
+        )
+    gyr_peak = float(np.percentile(np.abs(stream.gyr_dps), 99.9))
+    if gyr_peak > 2500.0:
+        raise RecordingError(
+            source,
+            f"the {label} gyroscope reaches {gyr_peak:.0f} °/s; that is beyond any body-worn "
+            "sensor's range, so the values are not in degrees per second",
+        )
