@@ -68,7 +68,8 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        raise RecordingError(source, _parser_problem(str(exc), header_index)) from None
+        problem, line = _parser_problem(str(exc), header_index)
+        raise RecordingError(source, problem, line) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise RecordingError(source, "the file has a header but no samples", header_line)
@@ -162,15 +163,15 @@ def _check_header(names: list[str], source: str, line: int) -> None:
         )
 
 
-def _parser_problem(message: str, header_index: int) -> str:
-    """Turn pandas' tokenizer message into our wording with a file line number."""
+def _parser_problem(message: str, header_index: int) -> tuple[str, int | None]:
+    """Turn pandas' tokenizer message into our wording and a file line number."""
     import re
 
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if found:
         expected, line, saw = (int(g) for g in found.groups())
-        return f"line {line + header_index} has {saw} fields where the header has {expected}"
-    return f"the CSV cannot be parsed ({message.strip()})"
+        return f"this row has {saw} fields where the header has {expected}", line + header_index
+    return f"the CSV cannot be parsed ({_clean_metadata(message.strip())[:200]})", None
 
 
 def _row_lines(lines: list[str], header_index: int) -> np.ndarray:
