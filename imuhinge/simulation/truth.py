@@ -5,6 +5,17 @@ Angles follow DESIGN.md's definitions (degrees, relative to quiet standing);
 maxima within [start_s, end_s], and ``lockout_extension_deg`` is the largest lumbar
 extension (positive) over the last 40% of the ascent to the end of the rep. ``start_s``
 is when the pelvis tilt leaves quiet standing, ``end_s`` when it is back.
+
+Exactly, as ``imuhinge.simulation.session`` computes them from the noise-free angles on a
+1 ms grid: ``start_s``/``end_s`` are where the rep's own pelvis movement begins and ends
+(the background sway of about ±0.3° goes on); ``bottom_s`` is the time of the largest
+pelvic tilt in [start_s, end_s]; ``lockout_extension_deg`` is max(0, max of −lumbar
+flexion over [bottom_s + 0.6·(end_s − bottom_s), end_s]). The labels ``rounded`` and
+``overextended`` follow from these numbers and the default thresholds (20° and 10°);
+``shallow``/``deep`` are stool/floor-depth sets (swings have neither); ``slow`` means a
+descent of 1.5 s or more, ``fast`` a whole rep of 1.2 s or less; ``loaded`` a load in the
+hands; ``gap`` a rep that overlaps a loss of more than 0.25 s between two received
+samples of either sensor (those losses are the ``loss`` events).
 """
 
 from __future__ import annotations
@@ -29,6 +40,12 @@ class TruthRep:
     labels: list[str] = field(default_factory=list)
     """Kind of rep and its faults: ``good``/``rounded``, ``overextended``, ``shallow``,
     ``deep``, ``slow``/``fast``, ``loaded``, ``gap`` (overlaps a long packet loss)."""
+    set_index: int = 0
+    """Which set (from 1) the rep belongs to."""
+    load_kg: float = 0.0
+    """Load in the hands during the rep."""
+    knee_flexion_deg: float = 0.0
+    """Peak knee flexion within the rep."""
 
 
 @dataclass
@@ -38,9 +55,15 @@ class Truth:
     rate_hz: float
     reps: list[TruthRep]
     events: list[dict] = field(default_factory=list)
-    """Non-rep activity with times: ``{"kind": "walk"|"turn"|"fidget"|"pause"|"loss", "start_s", "end_s"}``."""
+    """Non-rep activity with times: ``{"kind": "walk"|"turn"|"fidget"|"pause"|"loss", "start_s", "end_s"}``.
+
+    Walks, turns, fidgets and pauses tile the time outside the sets (a set runs from its
+    first rep's start to its last rep's end); ``loss`` events also name the ``sensor`` and
+    run from the last sample received before the loss to the first after."""
     mounting: dict = field(default_factory=dict)
     """Per sensor: how it was clipped (rotation from segment to sensor frame) and its faults."""
+    scenario: str = ""
+    duration_s: float = 0.0
 
     def to_json_dict(self) -> dict:
         return {"schema": TRUTH_SCHEMA, **asdict(self)}

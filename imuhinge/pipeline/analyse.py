@@ -1,0 +1,169 @@
+"""Step 9: the whole offline analysis of a recording.
+
+samples → resample → calibration → orientation → angles → reps → metrics (→ the
+one-sensor estimate) → verdicts, assembled into an ``Analysis`` with every trace on one
+clock. Two-sensor mode when a thorax stream is present (and not ignored on request);
+otherwise one-sensor mode, where lumbar flexion is estimated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AnalysisError
+from ..recording import Recording
+from ..recording.columns import PELVIS, THORAX
+from ..settings import Thresholds
+from . import one_sensor
+from .angles import lumbar_flexion_deg
+from .calibration import quiet_mask, standing_window
+from .metrics import RepTraces, measure_rep
+from .reps import detect_reps
+from .resample import UniformStream, analysis_clock, resample_stream
+from .result import ESTIMATED, MEASURED, ONE_SENSOR, TWO_SENSOR, Analysis, AngleTraces
+from .settings import PipelineSettings
+from .tracks import SegmentTrack, track_segment
+from .verdicts import judge_rep
+
+DEFAULT_SETTINGS = PipelineSettings()
+
+
+def analyse_recording(
+    recording: Recording,
+    thresholds: Thresholds = Thresholds(),
+    *,
+    reference: Recording | None = None,
+    pelvis_only: bool = False,
+    settings: PipelineSettings = DEFAULT_SETTINGS,
+) -> Analysis:
+    """Analyse ``recording``; raise ``AnalysisError`` if it cannot be analysed.
+
+    ``reference``: a recording of the same person's good, neutral-spine hinges, used to
+    personalise the one-sensor estimate (ignored in two-sensor mode). ``pelvis_only``:
+    analyse as one-sensor even if a thorax sensor was recorded.
+    """
+    tracks, gaps_s, warnings, window = build_tracks(recording, thresholds, pelvis_only, settings)
+    pelvis = tracks[PELVIS]
+    thorax = tracks.get(THORAX)
+    time_s = pelvis.stream.time_s
+    spans = detect_reps(pelvis.angles.sagittal_deg, pelvis.stream.rate_hz, settings.segmentation)
+
+    calibration = {
+        "standing_start_s": round(float(time_s[window[0]]), 3),
+        "standing_end_s": round(float(time_s[window[1] - 1]), 3),
+        "analysis_rate_hz": settings.resample.rate_hz,
+        **{label: track.calibration.as_dict() for label, track in tracks.items()},
+    }
+    if thorax is not None:
+        trunk = thorax.angles.sagittal_deg
+        lumbar = lumbar_flexion_deg(trunk, pelvis.angles.sagittal_deg)
+        rep_traces = RepTraces(
+            time_s, pelvis.angles.sagittal_deg, trunk, lumbar, MEASURED,
+            thorax.angles.frontal_deg, pelvis.angles.heading_deg,
+        )
+        reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
+        traces = AngleTraces(time_s, pelvis.angles.sagittal_deg, trunk, lumbar, MEASURED, gaps_s)
+        mode = TWO_SENSOR
+    else:
+        rep_traces = RepTraces(
+            time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
+            pelvis.angles.frontal_deg, pelvis.angles.heading_deg, lockout_measurable=False,
+        )
+        reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
+        correction = None
+        if reference is not None:
+            correction = reference_correction(reference, thresholds, settings)
+            calibration["one_sensor_reference"] = correction.as_dict()
+        reps = one_sensor.estimate_reps(reps, spans, pelvis, correction)
+        traces = AngleTraces(time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED, gaps_s)
+        mode = ONE_SENSOR
+        calibration["one_sensor_model"] = one_sensor.load_model().description
+
+    reps = [judge_rep(rep, thresholds, gaps_s) for rep in reps]
+    if not spans and not pelvis.calibration.axis_found:
+        warnings.append("no hinge movement was found in this recording")
+    return Analysis(
+        mode=mode,
+        thresholds=thresholds,
+        calibration=calibration,
+        reps=reps,
+        traces=traces,
+        source=recording.source,
+        metadata=dict(recording.metadata),
+        duration_s=recording.duration_s,
+        warnings=warnings,
+    )
+
+
+def build_tracks(
+    recording: Recording, thresholds: Thresholds, pelvis_only: bool, settings: PipelineSettings
+) -> tuple[dict[str, SegmentTrack], list[tuple[float, float]], list[str], tuple[int, int]]:
+    """Steps 1–4 for each sensor used: tracks, the merged long gaps, warnings, standing window."""
+    if PELVIS not in recording.streams:
+        raise AnalysisError("the recording has no pelvis sensor, which the analysis needs")
+    labels = [PELVIS] + ([THORAX] if THORAX in recording.streams and not pelvis_only else [])
+    pelvis_stream = recording.streams[PELVIS]
+    needed_s = settings.calibration.min_quiet_s + 1.0
+    span_s = float(pelvis_stream.time_s[-1] - pelvis_stream.time_s[0])
+    if span_s < needed_s:
+        raise AnalysisError(
+            f"the recording is only {span_s:.1f} s long; at least {needed_s:g} s "
+            "(quiet standing, then the exercise) is needed"
+        )
+    rate_hz = settings.resample.rate_hz
+    clock = analysis_clock(float(pelvis_stream.time_s[0]), float(pelvis_stream.time_s[-1]), rate_hz)
+    streams: dict[str, UniformStream] = {}
+    warnings: list[str] = []
+    for label in labels:
+        stream = resample_stream(recording.streams[label], clock, rate_hz, thresholds.max_bridged_gap_s)
+        streams[label] = stream
+        if stream.lost_fraction > settings.resample.loss_warning_fraction:
+            warnings.append(
+                f"the {label} sensor lost {100 * stream.lost_fraction:.0f}% of its samples"
+            )
+        if not stream.valid.any():
+            raise AnalysisError(f"the {label} sensor's samples do not overlap the pelvis sensor's")
+    quiet = {label: quiet_mask(stream, settings.calibration) for label, stream in streams.items()}
+    together = np.logical_and.reduce(list(quiet.values()))
+    window = standing_window(together, rate_hz, settings.calibration)
+    tracks = {
+        label: track_segment(streams[label], window, quiet[label], settings) for label in labels
+    }
+    for label, track in tracks.items():
+        if not track.calibration.axis_found:
+            warnings.append(
+                f"the {label} sensor barely moved, so its axes could not be found from the movement"
+            )
+    gaps = _merge([gap for stream in streams.values() for gap in stream.gaps_s])
+    return tracks, gaps, warnings, window
+
+
+def reference_correction(
+    reference: Recording, thresholds: Thresholds, settings: PipelineSettings
+) -> "one_sensor.ReferenceCorrection":
+    """The one-sensor estimate's personal correction, from the user's own good hinges."""
+    try:
+        tracks, _, _, _ = build_tracks(reference, thresholds, True, settings)
+    except AnalysisError as exc:
+        raise AnalysisError(f"the reference recording cannot be used: {exc}") from None
+    pelvis = tracks[PELVIS]
+    spans = detect_reps(pelvis.angles.sagittal_deg, pelvis.stream.rate_hz, settings.segmentation)
+    if not spans:
+        raise AnalysisError("the reference recording has no hinge reps to learn from")
+    rep_traces = RepTraces(
+        pelvis.stream.time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
+        pelvis.angles.frontal_deg, pelvis.angles.heading_deg, lockout_measurable=False,
+    )
+    reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
+    return one_sensor.fit_reference(reps, spans, pelvis)
+
+
+def _merge(gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Union of (start, end) intervals, sorted."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(gaps):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

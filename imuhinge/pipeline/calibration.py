@@ -1,0 +1,160 @@
+"""Step 2: quiet standing, gyroscope bias, and each segment's axes in its sensor's frame.
+
+The user never says how a sensor is clipped. Quiet standing gives "up" (the mean
+accelerometer direction) and, with every other still moment, the gyroscope bias (the
+mean rate while nothing turns, whatever the posture). The movement gives the left
+(mediolateral) axis: hinges turn the segment about it, so it is the dominant rotation
+axis perpendicular to gravity. Its sign is chosen so that the reps are forward tilts,
+because people hinge forward far and lean back little.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import AnalysisError
+from .axes import segment_from_sensor, sagittal_from_up_deg, to_segment
+from .resample import UniformStream
+from .settings import CalibrationSettings
+
+
+@dataclass
+class SensorCalibration:
+    """What calibration learned about one sensor.
+
+    ``rotation_segment_sensor`` maps sensor-frame vectors to the segment frame;
+    ``gyro_bias_dps`` is subtracted from the gyroscope before anything else;
+    ``up_sensor`` is gravity's "up" in the sensor frame during calibration standing;
+    ``axis_found`` is False when there was too little movement to find the left axis
+    (it is then a guess, and the angles should not be trusted).
+    """
+
+    rotation_segment_sensor: np.ndarray
+    gyro_bias_dps: np.ndarray
+    up_sensor: np.ndarray
+    axis_found: bool = True
+
+    def as_dict(self) -> dict:
+        """JSON-friendly summary (rounded)."""
+        return {
+            "gyro_bias_dps": [round(float(v), 3) for v in self.gyro_bias_dps],
+            "up_in_sensor_frame": [round(float(v), 4) for v in self.up_sensor],
+            "rotation_segment_sensor": [
+                [round(float(v), 4) for v in row] for row in self.rotation_segment_sensor
+            ],
+            "left_axis_found_from_movement": self.axis_found,
+        }
+
+
+def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving mean over ``width`` samples along axis 0 (edges use what exists)."""
+    x = np.asarray(x, dtype=np.float64)
+    width = max(1, int(width))
+    pad_lo, pad_hi = width // 2, width - 1 - width // 2
+    sums = np.cumsum(np.concatenate([np.zeros((1,) + x.shape[1:]), x]), axis=0)
+    index = np.arange(len(x))
+    hi = np.minimum(index + pad_hi + 1, len(x))
+    lo = np.maximum(index - pad_lo, 0)
+    count = (hi - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+    return (sums[hi] - sums[lo]) / count
+
+
+def quiet_mask(stream: UniformStream, settings: CalibrationSettings) -> np.ndarray:
+    """True where the sensor is still and reads about 1 g (bias-independent test)."""
+    width = int(round(settings.window_s * stream.rate_hz))
+    gyr, acc = stream.gyr_dps, stream.acc_g
+    gyr_spread = np.sqrt(np.clip(moving_mean(gyr**2, width) - moving_mean(gyr, width) ** 2, 0, None))
+    acc_spread = np.sqrt(np.clip(moving_mean(acc**2, width) - moving_mean(acc, width) ** 2, 0, None))
+    acc_level = moving_mean(np.linalg.norm(acc, axis=1), width)
+    return (
+        (np.linalg.norm(gyr_spread, axis=1) < settings.quiet_gyro_std_dps)
+        & (np.linalg.norm(acc_spread, axis=1) < settings.quiet_acc_std_g)
+        & (np.abs(acc_level - 1.0) < settings.quiet_acc_tolerance_g)
+        & stream.valid
+    )
+
+
+def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the True runs in ``mask`` (stop exclusive)."""
+    padded = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+
+
+def standing_window(quiet: np.ndarray, rate_hz: float, settings: CalibrationSettings) -> tuple[int, int]:
+    """Index range of the calibration standing: the first quiet stretch long enough.
+
+    ``quiet`` should already combine every sensor (all still at the same time).
+    """
+    needed = int(round(settings.min_quiet_s * rate_hz))
+    for start, stop in runs_of(quiet):
+        if stop - start >= needed:
+            return start, min(stop, start + int(round(settings.max_quiet_used_s * rate_hz)))
+    raise AnalysisError(
+        f"no quiet standing of at least {settings.min_quiet_s:g} s was found to calibrate "
+        "from; start the recording standing still for a few seconds"
+    )
+
+
+def calibrate_sensor(
+    stream: UniformStream,
+    window: tuple[int, int],
+    quiet: np.ndarray,
+    settings: CalibrationSettings,
+) -> SensorCalibration:
+    """Calibrate one sensor from its standing ``window``, still samples and movement."""
+    start, stop = window
+    bias_dps = np.mean(stream.gyr_dps[quiet], axis=0) if quiet.any() else np.mean(
+        stream.gyr_dps[start:stop], axis=0
+    )
+    up = np.mean(stream.acc_g[start:stop], axis=0)
+    up = up / np.linalg.norm(up)
+    left, found = mediolateral_axis(stream.gyr_dps - bias_dps, up, stream.valid, stream.rate_hz, settings)
+    rotation = segment_from_sensor(up, left)
+    if found and forward_sign(stream.acc_g, rotation, stream.rate_hz, settings) < 0:
+        rotation = segment_from_sensor(up, -left)
+    return SensorCalibration(rotation, bias_dps, up, found)
+
+
+def mediolateral_axis(
+    gyr_dps: np.ndarray,
+    up_sensor: np.ndarray,
+    valid: np.ndarray,
+    rate_hz: float,
+    settings: CalibrationSettings,
+) -> tuple[np.ndarray, bool]:
+    """The dominant rotation axis perpendicular to ``up_sensor`` (sign not yet chosen).
+
+    Uses bias-corrected rates above the motion threshold, with the vertical component
+    (turning, walking's yaw) removed; faster samples weigh more so that the hinge
+    dominates walking's smaller rolls. Returns (axis, found); without enough movement,
+    the sensor axis most nearly horizontal stands in and found is False.
+    """
+    level = gyr_dps - np.outer(gyr_dps @ up_sensor, up_sensor)
+    speed = np.linalg.norm(level, axis=1)
+    moving = (speed > settings.motion_rate_dps) & valid
+    if moving.sum() < settings.min_motion_s * rate_hz:
+        axis = np.eye(3)[int(np.argmin(np.abs(up_sensor)))]
+        return axis - np.dot(axis, up_sensor) * up_sensor, False
+    sample = level[moving]
+    weighted = sample * speed[moving, None]
+    _, vectors = np.linalg.eigh(weighted.T @ weighted)
+    return vectors[:, -1], True
+
+
+def forward_sign(
+    acc_g: np.ndarray, rotation_segment_sensor: np.ndarray, rate_hz: float, settings: CalibrationSettings
+) -> float:
+    """+1 if tilts under ``rotation_segment_sensor`` go mostly forward, else −1.
+
+    Judged from the slowly varying accelerometer direction (body accelerations average
+    out): the largest forward excursion should exceed the largest backward one.
+    """
+    width = int(round(rate_hz / settings.sign_lowpass_hz))
+    up_segment = to_segment(rotation_segment_sensor, moving_mean(acc_g, width))
+    tilt_deg = sagittal_from_up_deg(up_segment)
+    forward = np.percentile(tilt_deg, 99.5)
+    backward = -np.percentile(tilt_deg, 0.5)
+    return 1.0 if forward >= backward else -1.0

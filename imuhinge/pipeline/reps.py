@@ -1,0 +1,143 @@
+"""Step 5: reps from the pelvic tilt trace.
+
+A rep is a clear peak of forward pelvic tilt: high enough above standing and prominent
+enough above its surroundings that walking (a few degrees of pelvic oscillation),
+fidgeting and the wobble of a pause at the bottom do not count. Its bottom is the peak.
+
+Its start and end are when the tilt leaves and regains standing. A smooth movement
+leaves standing so gently (a minimum-jerk movement has covered 1% of its range after 15%
+of its time) that any threshold crossing is late by a tenth of a second or more. So each
+phase's timing is read where the tilt moves fast, at the crossings of 20% to 80% of its
+range, and a minimum-jerk phase is fitted to them by least squares; the phase's onset
+is where that fit starts. The level the phase starts from (the local standing baseline)
+is refined with the fit. Continuous swings, with no standing between reps, split where
+one rep's ascent meets the next one's descent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from .settings import SegmentationSettings
+
+_LEVELS = np.linspace(0.2, 0.8, 7)
+
+
+def _min_jerk_time(fraction: np.ndarray) -> np.ndarray:
+    """Normalised time at which a minimum-jerk move has covered ``fraction`` of its range."""
+    times = np.linspace(0.0, 1.0, 2001)
+    covered = 10 * times**3 - 15 * times**4 + 6 * times**5
+    return np.interp(fraction, covered, times)
+
+
+_LEVEL_TIMES = _min_jerk_time(_LEVELS)
+
+
+@dataclass(frozen=True)
+class RepSpan:
+    """Where one rep lies on the analysis clock (sample indices, end inclusive)."""
+
+    start_index: int
+    bottom_index: int
+    end_index: int
+
+
+def find_rep_peaks(tilt_deg: np.ndarray, rate_hz: float, settings: SegmentationSettings) -> np.ndarray:
+    """Indices of the pelvic tilt peaks that are reps (see the module docstring)."""
+    peaks, _ = find_peaks(
+        tilt_deg,
+        height=settings.min_peak_deg,
+        prominence=settings.min_prominence_deg,
+        width=max(1.0, settings.min_width_s * rate_hz),
+        rel_height=0.5,
+        distance=max(1, int(round(settings.min_separation_s * rate_hz))),
+    )
+    return peaks
+
+
+def detect_reps(tilt_deg: np.ndarray, rate_hz: float, settings: SegmentationSettings) -> list[RepSpan]:
+    """Reps in a pelvic tilt trace (deg, + forward, 0 = calibrated standing).
+
+    Reps whose tilt has not come back near standing by the end of the trace are left out
+    (the recording stopped mid-rep), as are reps longer than ``max_rep_s``.
+    """
+    tilt = np.asarray(tilt_deg, dtype=np.float64)
+    if len(tilt) < 3:
+        return []
+    peaks = find_rep_peaks(tilt, rate_hz, settings)
+    spans: list[RepSpan] = []
+    previous_end = 0
+    for k, peak in enumerate(peaks):
+        peak = int(peak)
+        left_limit = max(previous_end, int(peaks[k - 1]) if k > 0 else 0)
+        right_limit = int(peaks[k + 1]) if k + 1 < len(peaks) else len(tilt) - 1
+        before = phase_edge(tilt[left_limit : peak + 1][::-1], settings)
+        after = phase_edge(tilt[peak : right_limit + 1], settings)
+        if before is None or after is None:
+            continue
+        start = max(left_limit, peak - int(round(before)))
+        end = min(right_limit, peak + int(round(after)))
+        if (end - start) / rate_hz > settings.max_rep_s:
+            continue
+        spans.append(RepSpan(start, peak, end))
+        previous_end = end
+    return spans
+
+
+def phase_edge(outward_deg: np.ndarray, settings: SegmentationSettings) -> float | None:
+    """Samples from the peak to where the tilt meets standing, walking outwards.
+
+    ``outward_deg`` starts at the peak and runs away from it (backwards in time for the
+    descent, forwards for the ascent). The crossings of 20–80% of the way from the phase's
+    top to the baseline are fitted with ``distance = hold + duration · (1 − τ(level))`` (τ:
+    minimum-jerk time of each level; ``hold`` is a pause at the bottom, zero for the
+    descent); the edge is ``hold + duration``. Returns None when the tilt never falls
+    back by ``min_prominence_deg``.
+    """
+    seg = outward_deg
+    if len(seg) < 3 or seg[0] - seg.min() < settings.min_prominence_deg:
+        return None
+    half = int(np.argmax(seg <= 0.5 * (seg[0] + seg.min())))
+    reach = min(len(seg), 3 * half + 1)
+    baseline = float(seg[:reach].min())
+    top = float(seg[0])
+    edge = _threshold_edge(seg, baseline, settings.onset_deg)
+    for _ in range(3):
+        fit = _fit_min_jerk(seg, top, baseline)
+        if fit is None:
+            return float(edge)
+        hold, duration = fit
+        edge = min(max(hold + duration, 1.0), len(seg) - 1.0)
+        hold = max(0.0, hold)
+        top = float(np.interp(hold, np.arange(len(seg)), seg)) if hold > 0 else float(seg[0])
+        baseline = min(float(np.interp(edge, np.arange(len(seg)), seg)), settings.baseline_max_deg)
+    return edge
+
+
+def _fit_min_jerk(seg: np.ndarray, top: float, baseline: float) -> tuple[float, float] | None:
+    """(hold, duration) in samples from the level crossings; None if they are not usable."""
+    span = top - baseline
+    if span <= 0:
+        return None
+    distances = []
+    for level in baseline + _LEVELS * span:
+        below = np.flatnonzero(seg <= level)
+        if below.size == 0 or below[0] == 0:
+            return None
+        j = int(below[0])
+        a, b = seg[j - 1], seg[j]
+        distances.append(j - 1 + (a - level) / (a - b) if a != b else float(j))
+    x = 1.0 - _LEVEL_TIMES
+    slope, intercept = np.polyfit(x, np.asarray(distances), 1)
+    if slope <= 0:
+        return None
+    return float(intercept), float(slope)
+
+
+def _threshold_edge(seg: np.ndarray, baseline: float, onset_deg: float) -> int:
+    """First sample, walking out, within ``onset_deg`` of ``baseline``."""
+    near = np.flatnonzero(seg <= baseline + onset_deg)
+    return int(near[0]) if near.size else len(seg) - 1

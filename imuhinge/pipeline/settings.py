@@ -1,0 +1,130 @@
+"""Settings of the analysis steps: frozen value objects, units in every name.
+
+These are the analysis's own choices (rates, filter cutoffs, detection thresholds), kept
+apart from the user-facing judgement thresholds in ``imuhinge.settings``. Each step takes
+only its own settings object; ``PipelineSettings`` bundles them for ``analyse_recording``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ResampleSettings:
+    """Putting each sensor onto the common analysis clock.
+
+    ``rate_hz``: the analysis clock. Hinges and swings carry almost nothing above 5 Hz, so
+    100 Hz keeps rep timing to 10 ms and lets the orientation filter integrate the gyro
+    accurately during fast swings. Each output sample is the mean of the (linearly
+    interpolated) input over its own interval, which keeps every degree the gyroscope
+    integrated and filters out what a faster sensor sees above the analysis band.
+    ``loss_warning_fraction``: warn when a sensor lost more than this share of its samples.
+    """
+
+    rate_hz: float = 100.0
+    loss_warning_fraction: float = 0.01
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Finding quiet standing, then the segment's axes from the movement.
+
+    Quiet means, over a ``window_s`` window: gyroscope spread below ``quiet_gyro_std_dps``
+    (spread, not level, because the bias is not known yet), accelerometer magnitude within
+    ``quiet_acc_tolerance_g`` of 1 g and its spread below ``quiet_acc_std_g``. A calibration
+    needs at least ``min_quiet_s`` of it; the first such stretch is used, at most
+    ``max_quiet_used_s`` of it. The mediolateral axis is the principal rotation axis,
+    perpendicular to gravity, over samples rotating faster than ``motion_rate_dps``; at
+    least ``min_motion_s`` of such motion is needed to find it.
+    """
+
+    window_s: float = 0.5
+    quiet_gyro_std_dps: float = 1.5
+    quiet_acc_tolerance_g: float = 0.06
+    quiet_acc_std_g: float = 0.012
+    min_quiet_s: float = 2.0
+    max_quiet_used_s: float = 10.0
+    motion_rate_dps: float = 15.0
+    min_motion_s: float = 1.0
+    sign_lowpass_hz: float = 0.5
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """The imufusion AHRS: one per sensor, run on the analysis clock in the segment frame.
+
+    ``gain``: accelerometer feedback (Fusion's unitless gain; lower trusts the gyroscope
+    longer). ``acceleration_rejection_deg``: accelerometer readings further than this from
+    the expected gravity direction are ignored (the body's own acceleration).
+    ``rejection_timeout_s``: after this long of ignoring them, Fusion trusts them again.
+    ``gyroscope_range_dps``: the sensors' full scale, for overrange recovery.
+    ``smooth``: also run Fusion backwards in time and blend the two passes, which halves
+    the lag of the accelerometer correction in offline analysis (off for live use).
+    """
+
+    gain: float = 0.5
+    acceleration_rejection_deg: float = 10.0
+    rejection_timeout_s: float = 5.0
+    gyroscope_range_dps: float = 2000.0
+    smooth: bool = False
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Zero-phase low-pass on the angle traces (Butterworth, applied forwards and back).
+
+    ``cutoff_hz``: hinges and swings have their energy below about 2 Hz; 6 Hz keeps the
+    peak of a one-second swing within 0.1° while removing noise. ``order``: filter order
+    of each pass.
+    """
+
+    cutoff_hz: float = 6.0
+    order: int = 2
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    """Finding reps in the pelvic tilt trace.
+
+    A rep is a peak of pelvic tilt at least ``min_peak_deg`` above standing that stands at
+    least ``min_prominence_deg`` above the tilt on both sides (so walking, fidgeting and the
+    wobble of a pause at the bottom are not reps) and is wider than ``min_width_s`` at half
+    prominence. Its start and end are where the tilt comes within ``onset_deg`` of the
+    local baseline (the lowest tilt between this rep and its neighbours, capped at
+    ``baseline_max_deg``), walking out from the peak; ``onset_lead_s`` is added on each side
+    because a smooth movement takes a moment to rise ``onset_deg`` above standing.
+    A rep lasts at most ``max_rep_s``.
+    """
+
+    min_peak_deg: float = 15.0
+    min_prominence_deg: float = 12.0
+    min_width_s: float = 0.25
+    min_separation_s: float = 0.5
+    onset_deg: float = 1.0
+    baseline_max_deg: float = 10.0
+    onset_lead_s: float = 0.0
+    max_rep_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    """Per-rep measures.
+
+    ``lockout_from_fraction``: lockout extension is looked for from this fraction of the
+    ascent (bottom to end) onwards, as in the truth definition (the last 40%).
+    """
+
+    lockout_from_fraction: float = 0.6
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """Every step's settings, with defaults tuned on training sessions of the simulator."""
+
+    resample: ResampleSettings = field(default_factory=ResampleSettings)
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+    segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)

@@ -1,0 +1,59 @@
+"""Steps 1–4 for one sensor: from raw samples to calibrated, filtered segment angles.
+
+A ``SegmentTrack`` holds everything later steps need about one body segment: its
+resampled stream, its calibration, its orientation and its angles, all on the analysis
+clock. ``analyse_recording`` builds one per sensor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .angles import SegmentAngles, segment_angles
+from .axes import quaternions_to_matrices, to_segment
+from .calibration import SensorCalibration, calibrate_sensor
+from .orientation import estimate_orientation
+from .resample import UniformStream
+from .settings import PipelineSettings
+
+
+@dataclass
+class SegmentTrack:
+    """One segment through steps 1–4 (arrays share the analysis clock)."""
+
+    stream: UniformStream
+    calibration: SensorCalibration
+    quaternions_wxyz: np.ndarray
+    angles: SegmentAngles
+
+    def world_acceleration_g(self) -> np.ndarray:
+        """(n, 3) acceleration of the sensor in the world frame (g), gravity removed."""
+        acc_segment = to_segment(self.calibration.rotation_segment_sensor, self.stream.acc_g)
+        rotation = quaternions_to_matrices(self.quaternions_wxyz)
+        world = np.einsum("nij,nj->ni", rotation, acc_segment)
+        world[:, 2] -= 1.0
+        return world
+
+    def forward_world(self) -> np.ndarray:
+        """(n, 2) unit horizontal direction the segment faces (world x, y)."""
+        rotation = quaternions_to_matrices(self.quaternions_wxyz)
+        forward = rotation[:, :2, 0]
+        return forward / np.maximum(np.linalg.norm(forward, axis=1, keepdims=True), 1e-9)
+
+
+def track_segment(
+    stream: UniformStream,
+    window: tuple[int, int],
+    quiet: np.ndarray,
+    settings: PipelineSettings,
+) -> SegmentTrack:
+    """Calibrate ``stream``, estimate its orientation and its angles."""
+    calibration = calibrate_sensor(stream, window, quiet, settings.calibration)
+    rotation = calibration.rotation_segment_sensor
+    gyr_segment = to_segment(rotation, stream.gyr_dps - calibration.gyro_bias_dps)
+    acc_segment = to_segment(rotation, stream.acc_g)
+    quaternions = estimate_orientation(gyr_segment, acc_segment, stream.rate_hz, settings.fusion)
+    angles = segment_angles(quaternions, stream.rate_hz, window, settings.filter)
+    return SegmentTrack(stream, calibration, quaternions, angles)

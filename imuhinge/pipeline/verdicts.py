@@ -1,0 +1,68 @@
+"""Step 7: flags and the plain-words reason behind each.
+
+``rounded``: peak lumbar flexion above the limit. ``overextended``: lumbar extension at
+lockout above the limit. ``gap``: the rep overlaps a data gap too long to bridge; such a
+rep is reported but not judged, because its numbers may be wrong. Each reason is one
+sentence a patient understands, with the number that triggered it and the limit; in
+one-sensor mode the number is called an estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..settings import Thresholds
+from .result import ESTIMATED, GAP, OVEREXTENDED, ROUNDED, RepResult
+
+
+def judge_rep(rep: RepResult, thresholds: Thresholds, gaps_s: list[tuple[float, float]]) -> RepResult:
+    """A copy of ``rep`` with its flags and reasons filled in."""
+    lost_s = overlapping_gap_s(rep.start_s, rep.end_s, gaps_s)
+    if lost_s > 0.0:
+        return replace(rep, flags=[GAP], reasons=[gap_reason(lost_s)])
+    flags: list[str] = []
+    reasons: list[str] = []
+    estimated = rep.lumbar_flexion_source == ESTIMATED
+    if rep.lumbar_flexion_deg is not None and rep.lumbar_flexion_deg > thresholds.max_lumbar_flexion_deg:
+        flags.append(ROUNDED)
+        reasons.append(rounded_reason(rep.lumbar_flexion_deg, thresholds.max_lumbar_flexion_deg, estimated))
+    if (
+        rep.lockout_extension_deg is not None
+        and rep.lockout_extension_deg > thresholds.max_lockout_extension_deg
+    ):
+        flags.append(OVEREXTENDED)
+        reasons.append(
+            overextended_reason(rep.lockout_extension_deg, thresholds.max_lockout_extension_deg)
+        )
+    return replace(rep, flags=flags, reasons=reasons)
+
+
+def overlapping_gap_s(start_s: float, end_s: float, gaps_s: list[tuple[float, float]]) -> float:
+    """Total time (s) of the listed gaps that falls within [start_s, end_s]."""
+    return sum(max(0.0, min(end_s, b) - max(start_s, a)) for a, b in gaps_s)
+
+
+def rounded_reason(flexion_deg: float, limit_deg: float, estimated: bool) -> str:
+    if estimated:
+        return (
+            f"Your lower back probably rounded, by an estimated {flexion_deg:.0f}° "
+            f"(limit {limit_deg:.0f}°): keep your back long and push the hips back."
+        )
+    return (
+        f"Your lower back rounded by {flexion_deg:.0f}° (limit {limit_deg:.0f}°): "
+        "keep your back long and push the hips back."
+    )
+
+
+def overextended_reason(extension_deg: float, limit_deg: float) -> str:
+    return (
+        f"Your lower back arched by {extension_deg:.0f}° as you stood up (limit {limit_deg:.0f}°): "
+        "finish tall by squeezing your buttocks, without leaning back."
+    )
+
+
+def gap_reason(lost_s: float) -> str:
+    return (
+        f"The sensor signal dropped out for {lost_s:.1f} s during this rep, "
+        "so it was not judged."
+    )

@@ -1,0 +1,119 @@
+"""Plain words shared by the table, the plot and the HTML report.
+
+One place decides how a flag, a mode, a duration or a missing number reads, so the
+terminal, the figure and the report never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import PurePath
+
+from ..pipeline.result import GAP, ONE_SENSOR, OVEREXTENDED, ROUNDED, Analysis
+
+MISSING = "–"
+
+FLAG_WORDS = {
+    ROUNDED: "rounded",
+    OVEREXTENDED: "arched",
+    GAP: "gap",
+    "side_bend": "side bend",
+    "rotation": "twisted",
+    "shallow": "shallow",
+}
+"""Short word for each flag, as drawn above a flagged rep in the plot."""
+
+_SUMMARY_ORDER = (ROUNDED, OVEREXTENDED, GAP)
+
+
+def flag_word(flag: str) -> str:
+    """The short word for ``flag`` (unknown flags read as themselves, underscores as spaces)."""
+    return FLAG_WORDS.get(flag, flag.replace("_", " "))
+
+
+def is_not_judged(rep) -> bool:
+    """True when the only reason a rep is flagged is a data gap (it was not judged)."""
+    return bool(rep.flags) and set(rep.flags) == {GAP}
+
+
+def arching_measured(analysis: Analysis) -> bool:
+    """True when lockout extension (arching) was measured for at least one rep.
+
+    It needs the upper-back sensor, so a one-sensor session never has it.
+    """
+    return any(rep.lockout_extension_deg is not None for rep in analysis.reps)
+
+
+def flagged_count(analysis: Analysis) -> int:
+    """Number of reps carrying any flag."""
+    return sum(1 for rep in analysis.reps if rep.flags)
+
+
+def summary_line(analysis: Analysis) -> str:
+    """One line of counts, e.g. ``12 reps: 9 clean, 2 rounded, 1 overextended``.
+
+    Rounded and overextended are always named (the two judgements every session gets),
+    except overextended when arching could not be measured (one sensor); other flags only
+    when they occur. A rep may carry several flags, so the counts after "clean" can add
+    up to more than the flagged reps.
+    """
+    counts = analysis.summary()
+    reps = counts["reps"]
+    if reps == 0:
+        return "No reps found"
+    parts = [f"{counts['clean']} clean", f"{counts[ROUNDED]} rounded"]
+    if arching_measured(analysis) or counts[OVEREXTENDED]:
+        parts.append(f"{counts[OVEREXTENDED]} overextended")
+    others = [flag for flag in counts if flag not in ("reps", "clean", ROUNDED, OVEREXTENDED)]
+    for flag in sorted(others, key=lambda f: (_SUMMARY_ORDER + (f,)).index(f)):
+        label = "not judged (data gap)" if flag == GAP else flag.replace("_", " ")
+        parts.append(f"{counts[flag]} {label}")
+    return f"{reps} rep{'s' if reps != 1 else ''}: " + ", ".join(parts)
+
+
+def mode_words(mode: str) -> str:
+    """What the sensors were, and so what was measured, in a few words."""
+    if mode == ONE_SENSOR:
+        return "one sensor (pelvis): lumbar flexion estimated"
+    return "two sensors (pelvis and upper back): lumbar flexion measured"
+
+
+def mode_short(mode: str) -> str:
+    """The mode as a short label for titles."""
+    return "one sensor, lumbar flexion estimated" if mode == ONE_SENSOR else "two sensors"
+
+
+def duration_words(duration_s: float) -> str:
+    """A duration as people say it: ``48 s``, ``5 min 12 s``, ``1 h 02 min``."""
+    if not _finite(duration_s) or duration_s < 0:
+        return MISSING
+    seconds = int(round(duration_s))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def display_name(source: str) -> str:
+    """The file name part of a source path, for titles (the full path goes in details)."""
+    name = PurePath(source).name if source else ""
+    return name or source or "recording"
+
+
+def fmt_number(value: float | None, decimals: int = 1) -> str:
+    """A number with fixed decimals, or a dash when it is missing or not finite."""
+    if not _finite(value):
+        return MISSING
+    return f"{value:.{decimals}f}"
+
+
+def _finite(value) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
