@@ -32,19 +32,19 @@ def sensor_signals(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gyr_dps, acc_g) an ideal sensor reads, in its own frame.
 
-    The rate between two samples is the rotation vector of ``R(t)ᵀ R(t+dt)`` over dt, so
-    integrating it sample by sample reproduces the orientation exactly.
+    The rate at a sample is the rotation vector of ``R(t−dt)ᵀ R(t+dt)`` over 2·dt, a
+    central difference, as a real gyroscope reports the rate at the sample's time.
     """
     r = rotation_world_segment @ rotation_segment_sensor
-    delta = np.einsum("nji,njk->nik", r[:-1], r[1:])
+    delta = np.einsum("nji,njk->nik", r[:-2], r[2:])
     angle = np.arccos(np.clip((np.trace(delta, axis1=1, axis2=2) - 1) / 2, -1, 1))
     axis = np.stack(
         [delta[:, 2, 1] - delta[:, 1, 2], delta[:, 0, 2] - delta[:, 2, 0], delta[:, 1, 0] - delta[:, 0, 1]],
         axis=1,
     )
     scale = np.where(angle > 1e-12, angle / (2 * np.sin(np.maximum(angle, 1e-12))), 0.5)
-    rate = axis * scale[:, None] / np.diff(time_s)[:, None]
-    gyr_dps = np.degrees(np.vstack([rate, rate[-1:]]))
+    rate = axis * scale[:, None] / (time_s[2:] - time_s[:-2])[:, None]
+    gyr_dps = np.degrees(np.vstack([rate[:1], rate, rate[-1:]]))
     specific_g = np.tile([0.0, 0.0, 1.0], (len(time_s), 1))
     if acc_world_g is not None:
         specific_g = specific_g + acc_world_g

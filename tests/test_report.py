@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,14 @@ def test_json_rounds_and_never_writes_nan(two_sensor):
     assert data["calibration"]["pelvis"]["R_segment_sensor"][0] == [1.0, 0.0, 0.0]  # numpy array
 
 
+def test_json_puts_number_lists_on_one_line_but_leaves_strings_alone():
+    analysis = two_sensor_session()
+    analysis.metadata = {"multi-line": "[\n1,\n2\n]", "inline": "[1,  2]"}
+    text = analysis_to_json(analysis)
+    assert json.loads(text)["metadata"] == analysis.metadata
+    assert "[1.0, 0.0, 0.0]" in text  # a matrix row of the calibration
+
+
 def test_zero_rep_json_is_valid():
     data = json.loads(analysis_to_json(zero_rep_session()))
     assert data["reps"] == [] and data["summary"]["reps"] == 0
@@ -179,6 +188,14 @@ def test_plot_returns_a_figure_and_writes_a_png(two_sensor, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plot_draws_dollar_signs_in_names_literally(tmp_path):
+    analysis = two_sensor_session()
+    analysis.source = "/data/cost$\\frac{$_{.csv"  # would be broken mathtext
+    analysis.reps[0].flags = ["odd$_{flag"]
+    figure = save_plot(analysis, tmp_path / "dollar.png")
+    assert "cost" in figure.get_suptitle()
+
+
 def test_one_sensor_plot_draws_the_estimate_dashed():
     figure = plot_session(one_sensor_session())
     lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
@@ -223,6 +240,7 @@ def test_html_escapes_untrusted_strings(hostile):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in html
     assert "&lt;b&gt;key&lt;/b&gt;" in html
+    assert escape(UNTRUSTED_SOURCE) in html  # the full path, in the recording's details
 
 
 def test_html_summary_and_table(two_sensor, tmp_path):

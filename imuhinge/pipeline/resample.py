@@ -1,10 +1,12 @@
 """Step 1: each sensor onto one uniform analysis clock, gaps bridged or marked.
 
 Samples arrive jittered and some are lost (BLE). Every output sample is the mean of the
-sensor signal, linearly interpolated between its samples, over the output sample's own
-interval ``[t - dt/2, t + dt/2]``. That mean is exact for a piecewise-linear signal, so the
-angle the gyroscope integrated is kept to the last degree whatever the input rate, and
-content above the analysis band is averaged away. Gaps up to the bridged limit are
+sensor signal, linearly interpolated between its samples, over an interval of one output
+period: centred on the sample for the accelerometer, and ``[t − dt, t]`` for the gyroscope,
+because an orientation filter moves its estimate from ``t − dt`` to ``t`` with it. That
+mean is exact for a piecewise-linear signal, so the angle the gyroscope integrated is kept
+to the last degree whatever the input rate, and content above the analysis band is
+averaged away. Gaps up to the bridged limit are
 interpolated silently; longer ones are interpolated too (so later steps see a continuous
 signal) but marked invalid and reported.
 """
@@ -57,10 +59,9 @@ def resample_stream(
     """
     t = np.asarray(stream.time_s, dtype=np.float64)
     nominal_dt_s = nominal_period_s(t)
-    half_s = 0.5 / rate_hz
-    lower_s, upper_s = time_s - half_s, time_s + half_s
-    acc = _interval_means(t, stream.acc_g, lower_s, upper_s, rate_hz)
-    gyr = _interval_means(t, stream.gyr_dps, lower_s, upper_s, rate_hz)
+    period_s = 1.0 / rate_hz
+    acc = _interval_means(t, stream.acc_g, time_s - 0.5 * period_s, time_s + 0.5 * period_s, rate_hz)
+    gyr = _interval_means(t, stream.gyr_dps, time_s - period_s, time_s, rate_hz)
 
     step_s = np.diff(t)
     long_gap = np.flatnonzero(step_s - nominal_dt_s > max_bridged_gap_s)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ SCHEMA = "imuhinge.analysis/1"
 ANGLE_DECIMALS = 1
 TIME_DECIMALS = 2
 RATIO_DECIMALS = 2
+RATE_DECIMALS = 2
 OTHER_DECIMALS = 4
 """Decimals for numbers whose unit the key does not say (calibration internals)."""
 
@@ -79,8 +81,19 @@ def rep_to_dict(rep: RepResult) -> dict[str, Any]:
 
 
 def analysis_to_json(analysis: Analysis) -> str:
-    """The analysis as JSON text (indented, UTF-8 characters kept, newline at the end)."""
-    return json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The analysis as JSON text: indented, UTF-8 kept, lists of numbers on one line."""
+    text = json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False, allow_nan=False)
+    return _NUMBER_LIST.sub(_join_numbers, text) + "\n"
+
+
+_NUMBER = r"(?:-?\d[\d.eE+-]*|null)"
+_NUMBER_LIST = re.compile(rf"\[\n\s*{_NUMBER}(?:,\n\s*{_NUMBER})*\n\s*\]")
+"""An indented list holding only numbers (or nulls). It must span lines, and a JSON
+string cannot hold a raw newline, so this never matches inside a string."""
+
+
+def _join_numbers(match: re.Match) -> str:
+    return "[" + ", ".join(item.strip() for item in match.group(0)[1:-1].split(",")) + "]"
 
 
 def write_json(analysis: Analysis, path: str | Path) -> None:
@@ -115,8 +128,10 @@ def json_safe(value: Any, key: str = "") -> Any:
 
 
 def _decimals_for(key: str) -> int:
-    if key.endswith("_deg") or key.endswith("_dps"):
+    if key.endswith("_deg"):
         return ANGLE_DECIMALS
+    if key.endswith("_dps"):
+        return RATE_DECIMALS
     if key.endswith("_s") or key.endswith("_hz"):
         return TIME_DECIMALS
     if "ratio" in key:

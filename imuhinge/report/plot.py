@@ -78,10 +78,16 @@ def save_plot(analysis: Analysis, path: str | Path) -> "Figure":
     return figure
 
 
+def _literal(text: str) -> str:
+    """``text`` shown as typed: a ``$`` would otherwise start matplotlib mathtext, and a
+    file name such as ``a$\\frac{$.csv`` would make drawing fail."""
+    return text.replace("$", r"\$")
+
+
 def _title(analysis: Analysis) -> str:
     reps = len(analysis.reps)
     return (
-        f"{display_name(analysis.source)}  ·  {mode_short(analysis.mode)}  ·  "
+        f"{_literal(display_name(analysis.source))}  ·  {mode_short(analysis.mode)}  ·  "
         f"{duration_words(analysis.duration_s)}  ·  {reps} rep{'s' if reps != 1 else ''}, "
         f"{flagged_count(analysis)} flagged"
     )
@@ -102,12 +108,12 @@ def _draw_traces(axes: "Axes", analysis: Analysis) -> None:
     lumbar_estimated = traces.lumbar_flexion_source == ESTIMATED or one_sensor
     limit_deg = analysis.thresholds.max_lumbar_flexion_deg
 
-    thin = 0.45 if analysis.duration_s > MINUTES_AFTER_S else 1.0
+    line_scale = 0.45 if analysis.duration_s > MINUTES_AFTER_S else 1.0
     drawn = []
     for values, label, colour, width, estimated, layer in (
-        (traces.pelvis_tilt_deg, "Pelvic tilt (hip hinge)", PELVIS_COLOUR, 1.3 * thin, False, 3.2),
-        (traces.trunk_inclination_deg, "Trunk inclination", TRUNK_COLOUR, 1.1 * thin, one_sensor, 3.0),
-        (traces.lumbar_flexion_deg, "Lumbar flexion", LUMBAR_COLOUR, 1.8 * thin, lumbar_estimated, 3.4),
+        (traces.pelvis_tilt_deg, "Pelvic tilt (hip hinge)", PELVIS_COLOUR, 1.3 * line_scale, False, 3.2),
+        (traces.trunk_inclination_deg, "Trunk inclination", TRUNK_COLOUR, 1.1 * line_scale, one_sensor, 3.0),
+        (traces.lumbar_flexion_deg, "Lumbar flexion", LUMBAR_COLOUR, 1.8 * line_scale, lumbar_estimated, 3.4),
     ):
         if values is None or len(values) != len(time):
             continue
@@ -223,7 +229,7 @@ def _label_reps(axes: "Axes", reps: list[RepResult], scale: float) -> None:
         x = (rep.start_s + rep.end_s) / 2.0 / scale
         if rep.is_clean or not math.isfinite(x):
             continue
-        word = "/".join(flag_word(flag) for flag in rep.flags)
+        word = _literal("/".join(flag_word(flag) for flag in rep.flags))
         colour = "#616161" if is_not_judged(rep) else FLAG_TEXT
         half_width = x_per_point * _POINTS_PER_CHAR * (len(word) + 1) / 2.0
         if x - half_width < last_end:
@@ -260,8 +266,9 @@ def _trace_legend_handles(axes: "Axes", analysis: Analysis) -> list:
     from matplotlib.patches import Patch
 
     handles, _ = axes.get_legend_handles_labels()
-    if analysis.reps:
+    if any(rep.is_clean for rep in analysis.reps):
         handles.append(Patch(facecolor=CLEAN_FILL, label="Clean rep"))
+    if any(rep.flags and not is_not_judged(rep) for rep in analysis.reps):
         handles.append(Patch(facecolor=FLAGGED_FILL, label="Flagged rep"))
     if any(is_not_judged(rep) for rep in analysis.reps):
         handles.append(Patch(facecolor=NOT_JUDGED_FILL, label="Not judged (gap)"))

@@ -3,7 +3,7 @@
 Built from rich ``Text`` objects only: the file name, metadata, warnings and reasons are
 untrusted text and must never be read as rich markup (a file named ``[red]x[/red]``
 prints as those characters). Sized to read well in a 100-column terminal; in narrower
-ones the reasons column wraps first.
+ones the reasons move from under each verdict to a list under the table.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def render_session(analysis: Analysis) -> RenderableType:
     """Everything printed for one analysis: heading, rep table, summary, limits, warnings."""
     parts: list[RenderableType] = [_heading(analysis)]
     if analysis.reps:
-        parts.append(_RepTableFitted(analysis))
+        parts += [_RepTableFitted(analysis), Text("")]
     parts.append(Text(summary_line(analysis), style="bold"))
     parts.append(_limits_line(analysis))
     for warning in analysis.warnings:
@@ -83,19 +83,23 @@ def rep_table(analysis: Analysis, reasons_inline: bool = True) -> Table:
     all_estimated = bool(reps) and all(rep.lumbar_flexion_source == ESTIMATED for rep in reps)
     est_header = " est." if all_estimated else ""
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False, show_edge=False, header_style="bold")
-    columns = [
-        ("rep", lambda rep: Text(str(rep.rep))),
-        ("start\ns", lambda rep: Text(fmt_number(rep.start_s))),
-        ("bottom→end\ns", lambda rep: Text(f"{fmt_number(rep.bottom_s)}→{fmt_number(rep.end_s)}")),
-        ("pelvis\ntilt °", lambda rep: _number(rep.pelvis_tilt_deg)),
-        (f"trunk\nincl. °{est_header}", lambda rep: _number(rep.trunk_inclination_deg, _mark(rep, all_estimated))),
-        (f"lumbar\nflex. °{est_header}", lambda rep: _number(rep.lumbar_flexion_deg, _mark(rep, all_estimated))),
-        ("lockout\next. °", lambda rep: _number(rep.lockout_extension_deg)),
-        ("hinge\nratio", lambda rep: _number(rep.hinge_ratio, decimals=2)),
+    columns = [  # (header, cell, the RepResult field whose absence drops the column)
+        ("rep", lambda rep: Text(str(rep.rep)), None),
+        ("start\ns", lambda rep: Text(fmt_number(rep.start_s)), None),
+        ("bottom→end\ns", lambda rep: Text(f"{fmt_number(rep.bottom_s)}→{fmt_number(rep.end_s)}"), None),
+        ("pelvis\ntilt °", lambda rep: _number(rep.pelvis_tilt_deg), None),
+        (f"trunk\nincl. °{est_header}",
+         lambda rep: _number(rep.trunk_inclination_deg, _mark(rep, all_estimated)), "trunk_inclination_deg"),
+        (f"lumbar\nflex. °{est_header}",
+         lambda rep: _number(rep.lumbar_flexion_deg, _mark(rep, all_estimated)), None),
+        ("lockout\next. °", lambda rep: _number(rep.lockout_extension_deg), "lockout_extension_deg"),
+        ("hinge\nratio", lambda rep: _number(rep.hinge_ratio, decimals=2), "hinge_ratio"),
     ]
-    optional = {"trunk_inclination_deg": 4, "lockout_extension_deg": 6, "hinge_ratio": 7}
-    dropped = {index for name, index in optional.items() if all(getattr(rep, name) is None for rep in reps)}
-    columns = [column for index, column in enumerate(columns) if index not in dropped]
+    columns = [
+        (header, cell)
+        for header, cell, field in columns
+        if field is None or any(getattr(rep, field) is not None for rep in reps)
+    ]
     for header, _ in columns:
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("verdict", min_width=14, ratio=1, overflow="fold")
@@ -122,7 +126,8 @@ def _verdict(rep: RepResult, with_reasons: bool) -> Text:
     if rep.is_clean:
         return Text("clean", style=CLEAN_STYLE)
     style = NOT_JUDGED_STYLE if is_not_judged(rep) else FLAG_STYLE
-    verdict = Text(", ".join(str(flag) for flag in rep.flags), style=style)
+    verdict = Text()
+    verdict.append(", ".join(str(flag) for flag in rep.flags), style=style)
     for reason in rep.reasons if with_reasons else ():
         verdict.append("\n")
         verdict.append(str(reason))

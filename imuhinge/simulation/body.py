@@ -8,10 +8,11 @@ anterior, y left, z cranial, equal to the world in quiet standing, oriented
 The model is sagittal first: feet fixed with the ankles at the origin, the shank tilted
 forward by α, the thigh back by β (knee flexion k = α + β), the pelvis on the hips, the
 lumbar column bending uniformly from the pelvis's angle to the thorax's, arms hanging
-from the shoulders with the load in the hands. Balance chooses α at every instant so the
-whole-body centre of mass is at ``com_forward_m`` (sway, weight shifts) over the ankles,
-which is why the hips travel back when the trunk leans forward. Everything is computed in
-the body frame (turned with the heading) and then turned into the world.
+from the shoulders with the load in the hands. Balance chooses α so the whole-body centre
+of mass stays at ``com_forward_m`` (sway, weight shifts) over the ankles, which is why the
+hips travel back when the trunk leans forward: exactly for slow movements, low-passed for
+fast ones (``Balance``). Everything is computed in the body frame (turned with the
+heading) and then turned into the world.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.signal import butter, sosfiltfilt
 
 from .config import BodySettings
 
@@ -49,6 +52,11 @@ ARM_COM_FROM_SHOULDER_M = 0.28
 LOAD_FROM_SHOULDER_M = 0.72
 """Centre of a kettlebell held in straight arms, below the shoulder joint."""
 GRAVITY_MPS2 = 9.80665
+BALANCE_CUTOFF_HZ = 2.0
+"""How fast balance follows posture: the hips counter the trunk's and arms' movements
+below about this frequency (a 2nd-order zero-phase low-pass)."""
+BALANCE_GRID_HZ = 100.0
+BALANCE_CHUNK = 100_000
 
 
 def segment_rotation(heading_rad: np.ndarray, sagittal_rad: np.ndarray, frontal_rad: np.ndarray) -> np.ndarray:
@@ -123,8 +131,18 @@ def _apply(r: np.ndarray, v) -> np.ndarray:
     return np.einsum("nij,nj->ni", r, v)
 
 
-def body_pose(channels: dict[str, np.ndarray], body: BodySettings) -> Pose:
-    """Positions and orientations of the body for channel values (see kinematics.CHANNELS)."""
+@dataclass(frozen=True)
+class _Upper:
+    """Everything above the hips, relative to the mid-hip joint in the body frame."""
+
+    r_pelvis: np.ndarray
+    r_thorax: np.ndarray
+    t12_m: np.ndarray
+    mass_kg: np.ndarray
+    com_m: np.ndarray
+
+
+def _upper_body(channels: dict[str, np.ndarray], body: BodySettings) -> _Upper:
     rad = np.radians
     pelvis_tilt = rad(channels["pelvis_tilt_deg"])
     thorax_incl = pelvis_tilt + rad(channels["lumbar_flexion_deg"])
@@ -132,23 +150,22 @@ def body_pose(channels: dict[str, np.ndarray], body: BodySettings) -> Pose:
     thorax_side = rad(channels["thorax_side_bend_deg"])
     pelvis_rot = rad(channels["pelvis_rotation_deg"])
     thorax_rot = rad(channels["thorax_rotation_deg"])
-    knee = rad(channels["knee_flexion_deg"])
     arm = rad(channels["arm_deg"])
     load_kg = channels["load_kg"]
-    n = pelvis_tilt.shape[0]
 
-    # Body frame (turned with the heading), relative to the mid-hip joint.
     r_pelvis = segment_rotation(pelvis_rot, pelvis_tilt, pelvis_side)
     r_thorax = segment_rotation(thorax_rot, thorax_incl, thorax_side)
     r_mid = segment_rotation(
         0.5 * (pelvis_rot + thorax_rot), 0.5 * (pelvis_tilt + thorax_incl), 0.5 * (pelvis_side + thorax_side)
     )
+    # The lumbar column bends uniformly from the pelvis's angle to the thorax's: its chord
+    # points along the mean orientation and is shortened by sinc(half the bend).
     l5s1 = _apply(r_pelvis, body.hip_to_l5s1_m)
     chord_m = body.lumbar_m * np.sinc((thorax_incl - pelvis_tilt) / (2.0 * np.pi))
     chord = r_mid[:, :, 2] * chord_m[:, None]
     t12 = l5s1 + chord
     shoulder = t12 + _apply(r_thorax, SHOULDER_FROM_T12_M)
-    arm_dir = np.stack([np.sin(arm), np.zeros(n), -np.cos(arm)], axis=-1)
+    arm_dir = np.stack([np.sin(arm), np.zeros_like(arm), -np.cos(arm)], axis=-1)
 
     mass = body.mass_kg
     parts = [
@@ -159,48 +176,100 @@ def body_pose(channels: dict[str, np.ndarray], body: BodySettings) -> Pose:
         (2.0 * MASS_FRACTION["arm"] * mass, shoulder + ARM_COM_FROM_SHOULDER_M * arm_dir),
     ]
     upper_kg = sum(m for m, _ in parts) + load_kg
-    upper_moment = sum(m * p for m, p in parts) + load_kg[:, None] * (shoulder + LOAD_FROM_SHOULDER_M * arm_dir)
-    upper_com = upper_moment / upper_kg[:, None]
+    moment = sum(m * p for m, p in parts) + load_kg[:, None] * (shoulder + LOAD_FROM_SHOULDER_M * arm_dir)
+    return _Upper(r_pelvis, r_thorax, t12, upper_kg, moment / upper_kg[:, None])
 
-    shank_kg = 2.0 * MASS_FRACTION["shank"] * mass
-    thigh_kg = 2.0 * MASS_FRACTION["thigh"] * mass
-    foot_kg = 2.0 * MASS_FRACTION["foot"] * mass
-    total_kg = upper_kg + shank_kg + thigh_kg + foot_kg
-    alpha = _balanced_shank_tilt(
-        knee,
-        a=body.shank_m * (SHANK_COM_FROM_ANKLE * shank_kg + thigh_kg + upper_kg),
-        b=body.thigh_m * (THIGH_COM_FROM_KNEE * thigh_kg + upper_kg),
-        c=upper_kg * upper_com[:, 0] + foot_kg * FOOT_COM_FORWARD_M - total_kg * channels["com_forward_m"],
+
+def _leg_masses_kg(body: BodySettings) -> tuple[float, float, float]:
+    """(shanks, thighs, feet), both sides together."""
+    m = body.mass_kg
+    return 2.0 * MASS_FRACTION["shank"] * m, 2.0 * MASS_FRACTION["thigh"] * m, 2.0 * MASS_FRACTION["foot"] * m
+
+
+def static_shank_tilt_rad(channels: dict[str, np.ndarray], body: BodySettings) -> np.ndarray:
+    """The shank tilt α (rad, + forward) that puts the whole-body centre of mass exactly at
+    ``com_forward_m`` over the ankles for the posture in ``channels``."""
+    upper = _upper_body(channels, body)
+    shank_kg, thigh_kg, foot_kg = _leg_masses_kg(body)
+    total_kg = upper.mass_kg + shank_kg + thigh_kg + foot_kg
+    return _balanced_shank_tilt(
+        np.radians(channels["knee_flexion_deg"]),
+        a=body.shank_m * (SHANK_COM_FROM_ANKLE * shank_kg + thigh_kg + upper.mass_kg),
+        b=body.thigh_m * (THIGH_COM_FROM_KNEE * thigh_kg + upper.mass_kg),
+        c=upper.mass_kg * upper.com_m[:, 0] + foot_kg * FOOT_COM_FORWARD_M - total_kg * channels["com_forward_m"],
     )
+
+
+def body_pose(channels: dict[str, np.ndarray], body: BodySettings, shank_tilt_rad: np.ndarray | None = None) -> Pose:
+    """Positions and orientations of the body for channel values (see kinematics.CHANNELS).
+
+    ``shank_tilt_rad`` is α from the session's ``Balance``; without it the static balance
+    is used (the centre of mass exactly at its target).
+    """
+    upper = _upper_body(channels, body)
+    alpha = static_shank_tilt_rad(channels, body) if shank_tilt_rad is None else shank_tilt_rad
+    knee = np.radians(channels["knee_flexion_deg"])
+    n = knee.shape[0]
     beta = knee - alpha
     knee_pos = body.shank_m * np.stack([np.sin(alpha), np.zeros(n), np.cos(alpha)], axis=-1)
     thigh_dir = np.stack([-np.sin(beta), np.zeros(n), np.cos(beta)], axis=-1)
     hip = knee_pos + body.thigh_m * thigh_dir
 
+    shank_kg, thigh_kg, foot_kg = _leg_masses_kg(body)
     com = (
         shank_kg * SHANK_COM_FROM_ANKLE * knee_pos
         + thigh_kg * (knee_pos + THIGH_COM_FROM_KNEE * body.thigh_m * thigh_dir)
-        + upper_kg[:, None] * (hip + upper_com)
+        + upper.mass_kg[:, None] * (hip + upper.com_m)
     )
     com[:, 0] += foot_kg * FOOT_COM_FORWARD_M
-    com /= total_kg[:, None]
+    com /= (upper.mass_kg + shank_kg + thigh_kg + foot_kg)[:, None]
 
-    sacrum = hip + _apply(r_pelvis, body.hip_to_sacrum_m)
-    t12_skin = hip + t12 + _apply(r_thorax, body.t12_to_skin_m)
+    sacrum = hip + _apply(upper.r_pelvis, body.hip_to_sacrum_m)
+    t12_skin = hip + upper.t12_m + _apply(upper.r_thorax, body.t12_to_skin_m)
 
     # Into the world: shift and bounce in the body frame, then turn with the heading.
     offset = np.stack([np.zeros(n), channels["shift_left_m"], channels["bounce_up_m"]], axis=-1)
-    heading = segment_rotation(rad(channels["heading_deg"]), np.zeros(n), np.zeros(n))
+    heading = segment_rotation(np.radians(channels["heading_deg"]), np.zeros(n), np.zeros(n))
     to_world = lambda p: _apply(heading, p + offset)  # noqa: E731
     return Pose(
         hip_m=to_world(hip),
         sacrum_m=to_world(sacrum),
         t12_skin_m=to_world(t12_skin),
         com_m=to_world(com),
-        r_pelvis=heading @ r_pelvis,
-        r_thorax=heading @ r_thorax,
+        r_pelvis=heading @ upper.r_pelvis,
+        r_thorax=heading @ upper.r_thorax,
         shank_tilt_rad=alpha,
     )
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The shank tilt α over a session: the static balance, low-passed.
+
+    Holding the centre of mass exactly still would need the hips to counter every fast
+    movement of the trunk and arms at once (tens of m/s² in a swing's lockout), which
+    no one does: the centre of pressure moves under the feet instead. So α follows the
+    static solution below ``BALANCE_CUTOFF_HZ`` (zero-phase, as postural adjustments
+    anticipate a movement) and is a cubic spline in time, smooth enough to differentiate
+    twice at any instant.
+    """
+
+    spline: CubicSpline
+
+    def at(self, time_s: np.ndarray) -> np.ndarray:
+        return self.spline(time_s)
+
+
+def fit_balance(motion, body: BodySettings, start_s: float, end_s: float) -> Balance:
+    """The session's ``Balance`` over [start_s, end_s] (a margin is added each side)."""
+    margin_s = 2.0
+    grid_s = np.arange(start_s - margin_s, end_s + margin_s, 1.0 / BALANCE_GRID_HZ)
+    alpha = np.empty_like(grid_s)
+    for first in range(0, len(grid_s), BALANCE_CHUNK):
+        part = slice(first, first + BALANCE_CHUNK)
+        alpha[part] = static_shank_tilt_rad(motion.at(grid_s[part]), body)
+    sos = butter(2, BALANCE_CUTOFF_HZ, fs=BALANCE_GRID_HZ, output="sos")
+    return Balance(CubicSpline(grid_s, sosfiltfilt(sos, alpha)))
 
 
 def _balanced_shank_tilt(knee_rad: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:

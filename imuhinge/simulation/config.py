@@ -51,9 +51,11 @@ class RepPlan:
     descent, sinks by ``pause_drop_deg`` during the pause (so the peak is unambiguous) and
     is back to 0 at ``end_s``. The lumbar flexion reaches ``lumbar_peak_deg`` after
     ``lumbar_lead`` of the descent (1.0: in phase with the pelvis; rounded reps lead),
-    is back to 0 at 70% of the ascent when there is an arch at lockout, and arches by
+    is back to 0 at 65% of the ascent when there is an arch at lockout, and arches by
     ``lockout_arch_deg`` (extension, a positive number) in a smooth bump over the last
-    30% of the ascent. Knee flexion, side bend and rotation follow the pelvis's timing.
+    35% of the ascent, back to 0 at ``end_s``. Knee flexion, side bend and rotation follow the pelvis's timing.
+    A swing ends its ascent with a float: the hip snap leaves ``settle_deg`` of tilt, which
+    settles to 0 over the last ``settle_s`` of the ascent (0 for other reps).
     ``form``, ``depth`` and ``tempo`` are how the rep was drawn; the truth labels come from
     the resulting angles and times.
     """
@@ -68,6 +70,8 @@ class RepPlan:
     pause_drop_deg: float = 0.0
     lumbar_lead: float = 1.0
     lockout_arch_deg: float = 0.0
+    settle_s: float = 0.0
+    settle_deg: float = 0.0
     pelvis_side_bend_deg: float = 0.0
     thorax_side_bend_deg: float = 0.0
     pelvis_rotation_deg: float = 0.0

@@ -7,7 +7,8 @@ events tile the time outside the sets. Scenarios:
 - ``deadlift``: kettlebell deadlifts, 1–3 sets of 5–12 reps, each set from a stool
   (shallow) or the floor (deep), slow or normal tempo, 0–32 kg; mostly good reps, some
   rounded (more often deep, heavy and late in the set), a few overextended at lockout;
-- ``swing``: continuous fast swings (one rep every 0.8–1.3 s) with 12–24 kg;
+- ``swing``: continuous fast swings (a rep every 0.85–1.3 s: hike back, hip snap, a short
+  float at the top) with 12–24 kg;
 - ``hinge``: bodyweight good hinges only, the user's reference recording.
 
 Class margins are kept honest against the product thresholds (rounded above 20° lumbar
@@ -111,11 +112,12 @@ class _Timeline:
         self.activities: list = []
 
     def pause(self, end_s: float) -> None:
-        """Quiet standing until ``end_s``, merged with a pause just before."""
+        """Quiet standing until ``end_s``, merged with a pause that ends where it starts."""
         if end_s <= self.t:
             return
-        if self.activities and isinstance(self.activities[-1], Pause):
-            self.activities[-1] = Pause(self.activities[-1].start_s, end_s)
+        last = self.activities[-1] if self.activities else None
+        if isinstance(last, Pause) and last.end_s == self.t:
+            self.activities[-1] = Pause(last.start_s, end_s)
         else:
             self.activities.append(Pause(self.t, end_s))
         self.t = end_s
@@ -251,12 +253,13 @@ def _draw_set(rng, scenario: str, index: int, start_s: float, limit_s: float | N
         p_over = 0.12
         arm_top = arm_bottom = 0.0
 
+    style = _draw_style(rng, scenario, depth, tempo)
     reps: list[RepPlan] = []
     t = start_s
     for n in range(count):
         fatigue = 0.6 + 0.8 * n / max(count - 1, 1)
         form = "rounded" if rng.random() < p_rounded * fatigue else "good"
-        rep = _draw_rep(rng, t, scenario, depth, tempo, form, rng.random() < p_over)
+        rep = _draw_rep(rng, t, scenario, style, form, rng.random() < p_over)
         if limit_s is not None and rep.end_s > limit_s:
             break
         reps.append(rep)
@@ -273,29 +276,49 @@ def _draw_set(rng, scenario: str, index: int, start_s: float, limit_s: float | N
     )
 
 
-def _draw_rep(rng, start_s: float, scenario: str, depth: str, tempo: str, form: str, arched: bool) -> RepPlan:
-    """One rep; see the module docstring for the ranges and RepPlan for the shape."""
+def _draw_style(rng, scenario: str, depth: str, tempo: str) -> dict:
+    """How a set is done: its depth (good-rep pelvic tilt, knee flexion) and tempo (phase
+    durations in s), each rep varying about these by up to ±10%."""
     u = rng.uniform
     if tempo == "slow":
-        descent_s, pause_s, ascent_s = u(1.5, 3.0), u(0.3, 1.0), u(1.0, 2.0)
+        timing = {"descent_s": u(1.5, 2.7), "pause_s": u(0.3, 1.0), "ascent_s": u(1.0, 2.0)}
     elif tempo == "fast":
-        descent_s, pause_s, ascent_s = u(0.45, 0.65), 0.0, u(0.35, 0.55)
+        timing = {"descent_s": u(0.45, 0.52), "pause_s": 0.0, "ascent_s": u(0.28, 0.34), "settle_s": u(0.2, 0.25)}
     else:
-        descent_s, ascent_s = u(0.8, 1.3), u(0.7, 1.2)
-        pause_s = 0.0 if rng.random() < 0.3 else u(0.1, 0.5)
-
+        timing = {"descent_s": u(0.8, 1.2), "pause_s": u(0.0, 0.5), "ascent_s": u(0.7, 1.1)}
     if scenario == "swing":
-        pelvis_deg, knee_deg = u(35.0, 55.0), u(15.0, 30.0)
+        pelvis = (u(38.0, 52.0), 35.0, 55.0)
+        knee = u(15.0, 30.0)
     elif depth == "stool":
-        pelvis_deg, knee_deg = u(25.0, 40.0), u(10.0, 25.0)
+        pelvis = (u(27.0, 38.0), 25.0, 40.0)
+        knee = u(10.0, 25.0)
     else:
-        pelvis_deg, knee_deg = u(45.0, 75.0), u(30.0, 50.0)
+        pelvis = (u(48.0, 72.0), 45.0, 75.0)
+        knee = u(30.0, 50.0)
     if scenario == "hinge":
-        knee_deg = u(10.0, 20.0)
+        knee = u(10.0, 20.0)
+    return {"tempo": tempo, "depth": depth, "pelvis": pelvis, "knee_deg": knee, **timing}
+
+
+def _draw_rep(rng, start_s: float, scenario: str, style: dict, form: str, arched: bool) -> RepPlan:
+    """One rep in a set's style; see the module docstring for the ranges and RepPlan for
+    the shape."""
+    u = rng.uniform
+    tempo = style["tempo"]
+    spread = 0.07 if tempo == "fast" else 0.1
+    descent_s = style["descent_s"] * u(1.0 - spread, 1.0 + spread)
+    ascent_s = style["ascent_s"] * u(1.0 - spread, 1.0 + spread)
+    pause_s = style["pause_s"] * u(0.8, 1.2) if style["pause_s"] > 0.05 else 0.0
+    settle_s = style.get("settle_s", 0.0) * u(1.0 - spread, 1.0 + spread)
+    if tempo == "slow":
+        descent_s = max(descent_s, 1.55)
+    pelvis_base, pelvis_low, pelvis_high = style["pelvis"]
+    pelvis_deg = float(np.clip(pelvis_base * u(0.92, 1.08), pelvis_low, pelvis_high))
+    knee_deg = style["knee_deg"] * u(0.9, 1.1)
 
     if form == "rounded":
         lumbar_deg = u(25.0, 40.0) if scenario == "swing" else u(25.0, 50.0)
-        pelvis_deg = max(u(20.0, 23.0), pelvis_deg - 0.6 * (lumbar_deg - 6.0))
+        pelvis_deg = max(u(20.0, 26.0), pelvis_deg - u(0.3, 0.6) * (lumbar_deg - 6.0))
         lead = u(0.4, 0.7)
     else:
         lumbar_deg = u(2.0, 8.0) if scenario == "hinge" else u(2.0, 10.0)
@@ -312,19 +335,21 @@ def _draw_rep(rng, start_s: float, scenario: str, depth: str, tempo: str, form: 
         start_s=float(start_s),
         descent_s=float(descent_s),
         pause_s=float(pause_s),
-        ascent_s=float(ascent_s),
+        ascent_s=float(ascent_s + settle_s),
         pelvis_peak_deg=float(pelvis_deg),
         lumbar_peak_deg=float(lumbar_deg),
         knee_peak_deg=float(knee_deg),
         pause_drop_deg=float(u(0.5, 2.0)) if pause_s > 0.0 else 0.0,
         lumbar_lead=float(lead),
         lockout_arch_deg=float(arch_deg),
+        settle_s=float(settle_s),
+        settle_deg=float(u(2.0, 4.0)) if settle_s > 0.0 else 0.0,
         pelvis_side_bend_deg=float(u(-1.5, 1.5)),
         thorax_side_bend_deg=float(u(-2.5, 2.5)),
         pelvis_rotation_deg=float(u(-2.0, 2.0)),
         thorax_rotation_deg=float(u(-3.0, 3.0)),
         form=form,
-        depth=depth,
+        depth=style["depth"],
         tempo=tempo,
     )
 

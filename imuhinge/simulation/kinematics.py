@@ -57,8 +57,9 @@ STEP_CHANNELS = {
 """Stepping oscillations: pelvis tilt and bounce at the step rate, obliquity, rotation and
 lateral sway at the stride rate (every other step)."""
 
-ARCH_START = 0.30
-"""The lockout arch starts this fraction of the ascent before the end of the rep."""
+ARCH_START = 0.35
+"""The lockout arch starts this fraction of the ascent before the end of the rep, inside
+the truth's lockout window (the last 40% from the bottom to the end)."""
 
 
 def minimum_jerk(u: np.ndarray) -> np.ndarray:
@@ -231,13 +232,15 @@ def _add_rep(knots: _Knots, rep: RepPlan) -> None:
     start, bottom, end = rep.start_s, rep.bottom_s, rep.end_s
     paused = bottom + rep.pause_s
 
-    def shape(channel: str, peak: float, drop: float = 0.0) -> None:
+    def shape(channel: str, peak: float, drop: float = 0.0, settle: float = 0.0) -> None:
         knots.add(channel, (start, 0.0), (bottom, peak))
         if paused > bottom:
             knots.add(channel, (paused, peak - drop))
+        if rep.settle_s > 0.0:
+            knots.add(channel, (end - rep.settle_s, settle))
         knots.add(channel, (end, 0.0))
 
-    shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg)
+    shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg, rep.settle_deg)
     shape("knee_flexion_deg", rep.knee_peak_deg)
     shape("pelvis_side_bend_deg", rep.pelvis_side_bend_deg)
     shape("thorax_side_bend_deg", rep.thorax_side_bend_deg)

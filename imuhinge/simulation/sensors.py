@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from .body import GRAVITY_MPS2, body_pose, body_rate_rad_s
+from .body import GRAVITY_MPS2, Balance, body_pose, body_rate_rad_s
 from .config import BodySettings, SensorFaults
 from .kinematics import Motion
 
@@ -54,7 +54,12 @@ def tilt_rotation(axis: np.ndarray, angle_deg: float) -> np.ndarray:
 
 
 def ideal_imu(
-    motion: Motion, body: BodySettings, site: str, segment_to_sensor: np.ndarray, time_s: np.ndarray
+    motion: Motion,
+    balance: Balance,
+    body: BodySettings,
+    site: str,
+    segment_to_sensor: np.ndarray,
+    time_s: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(specific force in g, angular rate in °/s), sensor frame, of an ideal IMU at ``site``
     (``sacrum`` or ``T12``) sampling at the true times ``time_s``; each (n, 3)."""
@@ -62,19 +67,20 @@ def ideal_imu(
     gyr_dps = np.empty((len(time_s), 3))
     for first in range(0, len(time_s), CHUNK_SAMPLES):
         part = slice(first, first + CHUNK_SAMPLES)
-        acc_g[part], gyr_dps[part] = _ideal_segment_imu(motion, body, site, time_s[part])
+        acc_g[part], gyr_dps[part] = _ideal_segment_imu(motion, balance, body, site, time_s[part])
     # Rows are vectors: v_sensor = R_ss^T v_segment, i.e. v_segment @ R_ss.
     return acc_g @ segment_to_sensor, gyr_dps @ segment_to_sensor
 
 
 def _ideal_segment_imu(
-    motion: Motion, body: BodySettings, site: str, time_s: np.ndarray
+    motion: Motion, balance: Balance, body: BodySettings, site: str, time_s: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Specific force (g) and angular rate (°/s) in the segment frame at ``time_s``."""
     n = len(time_s)
     h = STEP_S
-    channels = motion.at(np.concatenate([time_s - h, time_s, time_s + h]))
-    position, r_world_segment = body_pose(channels, body).site(site)
+    stencil_s = np.concatenate([time_s - h, time_s, time_s + h])
+    channels = motion.at(stencil_s)
+    position, r_world_segment = body_pose(channels, body, balance.at(stencil_s)).site(site)
     before, now, after = position[:n], position[n : 2 * n], position[2 * n :]
     acc_world = (after - 2.0 * now + before) / (h * h)
 

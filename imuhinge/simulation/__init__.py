@@ -1,0 +1,53 @@
+"""The simulator: the test oracle of the analysis.
+
+A kinematic body (pelvis, lumbar column, thorax, knees, balance over the feet) performs
+hinge reps of known form, walks, turns and fidgets between sets, and one or two clipped
+IMUs record it with realistic faults. ``simulate_session`` returns the recording and the
+ground truth the analysis is scored against.
+
+    config = SessionConfig.random(seed=7, sensors=("pelvis", "thorax"))
+    recording, truth = simulate_session(config)
+
+Modules: ``config`` (the value objects of a session), ``draw`` (random sessions from a
+seed), ``kinematics`` (angle time profiles), ``body`` (geometry, balance, frames),
+``sensors`` (clip, ideal signals, faults), ``session`` (simulation and truth), ``truth``
+(the truth types and their JSON).
+"""
+
+from .config import (
+    SCENARIOS,
+    BodySettings,
+    Fidget,
+    FidgetPose,
+    Pause,
+    RepPlan,
+    SensorFaults,
+    SensorSetup,
+    SessionConfig,
+    SetPlan,
+    Sway,
+    Turn,
+    Walk,
+)
+from .session import simulate_session, true_angles
+from .truth import Truth, TruthRep
+
+__all__ = [
+    "SCENARIOS",
+    "BodySettings",
+    "Fidget",
+    "FidgetPose",
+    "Pause",
+    "RepPlan",
+    "SensorFaults",
+    "SensorSetup",
+    "SessionConfig",
+    "SetPlan",
+    "Sway",
+    "Truth",
+    "TruthRep",
+    "Turn",
+    "Walk",
+    "simulate_session",
+    "true_angles",
+]

@@ -1,0 +1,190 @@
+"""Simulating a whole session: the recording the sensors would write, and its truth.
+
+``simulate_session(config)`` is deterministic: the plan is all in ``config`` and the noise
+realisation of each sensor comes from ``config.seed``. ``true_angles`` gives the
+noise-free angles at any times, for scoring angle traces and not only reps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..recording import Recording, SensorStream
+from ..settings import Thresholds
+from .body import fit_balance
+from .config import SessionConfig
+from .kinematics import Motion, build_motion, trunk_inclination_deg
+from .sensors import (
+    TIME_RESOLUTION_S,
+    add_faults,
+    ideal_imu,
+    lost_samples,
+    reported_times,
+    true_sample_times,
+)
+from .truth import Truth, TruthRep
+
+TRUTH_STEP_S = 1e-3
+"""Grid on which the truth's peaks and times are found."""
+LOCKOUT_FROM = 0.6
+"""The lockout window starts this fraction of the way from bottom_s to end_s."""
+SLOW_DESCENT_S = 1.5
+FAST_REP_S = 1.2
+
+
+def simulate_session(config: SessionConfig) -> tuple[Recording, Truth]:
+    """The recording of ``config``'s session as its sensors report it, and the truth."""
+    motion = build_motion(config)
+    balance = fit_balance(motion, config.body, 0.0, config.duration_s)
+    streams: dict[str, SensorStream] = {}
+    mounting: dict[str, dict] = {}
+    losses: list[dict] = []
+    for k, setup in enumerate(sorted(config.sensor_setups, key=lambda s: s.label != "pelvis")):
+        rng = np.random.default_rng([config.seed, 1, k])
+        faults = setup.faults
+        true_s = true_sample_times(config.duration_s, config.rate_hz, faults.phase_s)
+        ideal_acc_g, ideal_gyr_dps = ideal_imu(
+            motion, balance, config.body, setup.site, setup.segment_to_sensor_matrix, true_s
+        )
+        acc_g, gyr_dps = add_faults(ideal_acc_g, ideal_gyr_dps, true_s, config.rate_hz, faults, rng)
+        stamps_s = reported_times(true_s, config.rate_hz, faults.jitter_s, rng)
+        keep = ~lost_samples(true_s, config.rate_hz, faults, rng) & (stamps_s >= 0.0)
+        stream = SensorStream(time_s=stamps_s[keep], acc_g=acc_g[keep], gyr_dps=gyr_dps[keep])
+        streams[setup.label] = stream
+        losses += _long_losses(setup.label, stream.time_s)
+        mounting[setup.label] = _mounting_truth(setup, config.rate_hz, len(true_s), int((~keep).sum()))
+
+    metadata = {
+        f"sensor {label}": f"imuhinge simulator, {config.rate_hz:g} Hz" for label in streams
+    }
+    metadata["simulated"] = f"seed {config.seed}, scenario {config.scenario}"
+    recording = Recording(streams=streams, metadata=metadata, source="<simulated>")
+
+    events = [
+        {"kind": a.kind, "start_s": round(a.start_s, 4), "end_s": round(a.end_s, 4), **_event_details(a)}
+        for a in config.activities
+    ]
+    events = sorted(events + losses, key=lambda e: e["start_s"])
+    truth = Truth(
+        seed=config.seed,
+        sensors=list(streams),
+        rate_hz=config.rate_hz,
+        reps=rep_truth(config, motion, losses),
+        events=events,
+        mounting=mounting,
+        scenario=config.scenario,
+        duration_s=round(config.duration_s, 4),
+    )
+    return recording, truth
+
+
+def true_angles(config: SessionConfig, time_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Noise-free angles (degrees, relative to quiet standing, docs/frames.md signs) at
+    ``time_s``: ``pelvis_tilt_deg``, ``trunk_inclination_deg``, ``lumbar_flexion_deg``,
+    ``knee_flexion_deg``, ``pelvis_side_bend_deg``, ``thorax_side_bend_deg``, and the
+    segments' headings about the vertical ``pelvis_heading_deg``, ``thorax_heading_deg``
+    (+ to the left of the calibration heading)."""
+    channels = build_motion(config).at(np.asarray(time_s, dtype=float))
+    return {
+        "pelvis_tilt_deg": channels["pelvis_tilt_deg"],
+        "trunk_inclination_deg": trunk_inclination_deg(channels),
+        "lumbar_flexion_deg": channels["lumbar_flexion_deg"],
+        "knee_flexion_deg": channels["knee_flexion_deg"],
+        "pelvis_side_bend_deg": channels["pelvis_side_bend_deg"],
+        "thorax_side_bend_deg": channels["thorax_side_bend_deg"],
+        "pelvis_heading_deg": channels["heading_deg"] + channels["pelvis_rotation_deg"],
+        "thorax_heading_deg": channels["heading_deg"] + channels["thorax_rotation_deg"],
+    }
+
+
+def rep_truth(config: SessionConfig, motion: Motion, losses: list[dict]) -> list[TruthRep]:
+    """Per-rep truth (see ``imuhinge.simulation.truth``) from the noise-free angles on a
+    ``TRUTH_STEP_S`` grid."""
+    thresholds = Thresholds()
+    reps = []
+    for plan in config.sets:
+        for rep in plan.reps:
+            time_s = np.append(np.arange(rep.start_s, rep.end_s, TRUTH_STEP_S), rep.end_s)
+            channels = motion.at(time_s)
+            pelvis = channels["pelvis_tilt_deg"]
+            lumbar = channels["lumbar_flexion_deg"]
+            bottom_s = float(time_s[np.argmax(pelvis)])
+            lockout = time_s >= bottom_s + LOCKOUT_FROM * (rep.end_s - bottom_s)
+            lumbar_peak = float(lumbar.max())
+            extension = max(0.0, float(-lumbar[lockout].min()))
+            labels = ["rounded" if lumbar_peak > thresholds.max_lumbar_flexion_deg else "good"]
+            if extension > thresholds.max_lockout_extension_deg:
+                labels.append("overextended")
+            labels += {"stool": ["shallow"], "floor": ["deep"]}.get(rep.depth, [])
+            if rep.descent_s >= SLOW_DESCENT_S:
+                labels.append("slow")
+            elif rep.end_s - rep.start_s <= FAST_REP_S:
+                labels.append("fast")
+            if plan.load_kg > 0.0:
+                labels.append("loaded")
+            if any(e["start_s"] < rep.end_s and e["end_s"] > rep.start_s for e in losses):
+                labels.append("gap")
+            reps.append(
+                TruthRep(
+                    rep=len(reps) + 1,
+                    start_s=round(rep.start_s, 4),
+                    bottom_s=round(bottom_s, 4),
+                    end_s=round(rep.end_s, 4),
+                    pelvis_tilt_deg=round(float(pelvis.max()), 3),
+                    trunk_inclination_deg=round(float(trunk_inclination_deg(channels).max()), 3),
+                    lumbar_flexion_deg=round(lumbar_peak, 3),
+                    lockout_extension_deg=round(extension, 3),
+                    labels=labels,
+                    set_index=plan.index,
+                    load_kg=plan.load_kg,
+                    knee_flexion_deg=round(float(channels["knee_flexion_deg"].max()), 3),
+                )
+            )
+    return reps
+
+
+def _long_losses(label: str, time_s: np.ndarray) -> list[dict]:
+    """Losses longer than the analysis bridges, from the timestamps actually received."""
+    limit_s = Thresholds().max_bridged_gap_s
+    step = np.diff(time_s)
+    return [
+        {"kind": "loss", "start_s": round(float(time_s[i]), 4), "end_s": round(float(time_s[i + 1]), 4), "sensor": label}
+        for i in np.flatnonzero(step > limit_s)
+    ]
+
+
+def _event_details(activity) -> dict:
+    change = getattr(activity, "heading_change_deg", None)
+    return {} if change is None else {"heading_change_deg": round(float(change), 2)}
+
+
+def _mounting_truth(setup, rate_hz: float, samples: int, lost: int) -> dict:
+    """How a sensor was clipped and what its faults were, for the truth file."""
+    faults = setup.faults
+    r = setup.segment_to_sensor_matrix
+    return {
+        "site": setup.site,
+        "segment_to_sensor": np.round(r, 6).tolist(),
+        "axis_rotation": np.asarray(setup.axis_rotation).reshape(3, 3).astype(int).tolist(),
+        "tilt_deg": round(setup.tilt_deg, 3),
+        "gravity_in_sensor_g": np.round(r.T @ np.array([0.0, 0.0, 1.0]), 6).tolist(),
+        "gyro_bias_dps": [round(v, 4) for v in faults.gyro_bias_dps],
+        "gyro_drift_dps_per_sqrt_s": round(faults.gyro_drift_dps_per_sqrt_s, 5),
+        "gyro_noise_dps": round(faults.gyro_noise_dps, 4),
+        "acc_bias_g": [round(v, 5) for v in faults.acc_bias_g],
+        "acc_scale": [round(v, 5) for v in faults.acc_scale],
+        "acc_noise_g": round(faults.acc_noise_g, 5),
+        "quantised": faults.quantise,
+        "rate_hz": rate_hz,
+        "phase_s": round(faults.phase_s, 6),
+        "jitter_s": round(faults.jitter_s, 6),
+        "time_resolution_s": TIME_RESOLUTION_S,
+        "samples": samples,
+        "lost_samples": lost,
+        "lost_fraction": round(lost / samples, 5) if samples else 0.0,
+        "long_loss": (
+            {"start_s": round(faults.long_loss_start_s, 4), "duration_s": round(faults.long_loss_s, 4)}
+            if faults.long_loss_s > 0.0
+            else None
+        ),
+    }
