@@ -25,7 +25,8 @@ class SensorCalibration:
     """What calibration learned about one sensor.
 
     ``rotation_segment_sensor`` maps sensor-frame vectors to the segment frame;
-    ``gyro_bias_dps`` is subtracted from the gyroscope before anything else;
+    ``gyro_bias_track_dps`` (n, 3) is the bias through the recording, subtracted from
+    the gyroscope before anything else, and ``gyro_bias_dps`` its value at calibration;
     ``up_sensor`` is gravity's "up" in the sensor frame during calibration standing;
     ``axis_found`` is False when there was too little movement to find the left axis
     (it is then a guess, and the angles should not be trusted).
@@ -35,6 +36,7 @@ class SensorCalibration:
     gyro_bias_dps: np.ndarray
     up_sensor: np.ndarray
     axis_found: bool = True
+    gyro_bias_track_dps: np.ndarray | None = None
 
     def as_dict(self) -> dict:
         """JSON-friendly summary (rounded)."""
@@ -106,16 +108,53 @@ def calibrate_sensor(
 ) -> SensorCalibration:
     """Calibrate one sensor from its standing ``window``, still samples and movement."""
     start, stop = window
-    bias_dps = np.mean(stream.gyr_dps[quiet], axis=0) if quiet.any() else np.mean(
-        stream.gyr_dps[start:stop], axis=0
-    )
+    bias_track = gyro_bias_track_dps(stream, quiet, window, settings)
     up = np.mean(stream.acc_g[start:stop], axis=0)
     up = up / np.linalg.norm(up)
-    left, found = mediolateral_axis(stream.gyr_dps - bias_dps, up, stream.valid, stream.rate_hz, settings)
+    left, found = mediolateral_axis(stream.gyr_dps - bias_track, up, stream.valid, stream.rate_hz, settings)
     rotation = segment_from_sensor(up, left)
     if found and forward_sign(stream.acc_g, rotation, stream.rate_hz, settings) < 0:
         rotation = segment_from_sensor(up, -left)
-    return SensorCalibration(rotation, bias_dps, up, found)
+    bias_dps = np.mean(bias_track[start:stop], axis=0)
+    return SensorCalibration(rotation, bias_dps, up, found, bias_track)
+
+
+def gyro_bias_track_dps(
+    stream: UniformStream, quiet: np.ndarray, window: tuple[int, int], settings: CalibrationSettings
+) -> np.ndarray:
+    """(n, 3) gyroscope bias (deg/s) through the recording, from every still stretch.
+
+    A still stretch's mean rate is the bias plus whatever the body turned meanwhile
+    (sway and breathing turn it by a fraction of a degree). The tilting part of that
+    turn is seen by the accelerometer, whose direction at the stretch's two ends gives
+    it, so it is removed. Stretches are then pooled by a weighted moving average (weight:
+    duration, fading over ``bias_time_constant_s``) so the bias can follow a slow drift.
+    """
+    rate_hz = stream.rate_hz
+    edge = max(1, int(round(settings.bias_edge_s * rate_hz)))
+    needed = max(int(round(settings.bias_min_still_s * rate_hz)), 3 * edge)
+    centres, weights, estimates = [], [], []
+    for a, b in runs_of(quiet):
+        if b - a < needed:
+            continue
+        u0 = np.mean(stream.acc_g[a : a + edge], axis=0)
+        u1 = np.mean(stream.acc_g[b - edge : b], axis=0)
+        u0, u1 = u0 / np.linalg.norm(u0), u1 / np.linalg.norm(u1)
+        span_s = (b - a - edge) / rate_hz
+        turned_dps = np.degrees(np.cross((u1 - u0) / span_s, 0.5 * (u0 + u1)))
+        estimates.append(np.mean(stream.gyr_dps[a:b], axis=0) - turned_dps)
+        centres.append(0.5 * (a + b) / rate_hz)
+        weights.append((b - a) / rate_hz)
+    if not estimates:
+        start, stop = window
+        return np.tile(np.mean(stream.gyr_dps[start:stop], axis=0), (len(stream), 1))
+    centres_s, weights_s, values = np.array(centres), np.array(weights), np.array(estimates)
+    grid_s = np.arange(0.0, len(stream) / rate_hz + 1.0, 1.0)
+    fade = np.exp(-np.abs(grid_s[:, None] - centres_s[None, :]) / settings.bias_time_constant_s)
+    w = fade * weights_s[None, :] + 1e-12
+    on_grid = (w @ values) / w.sum(axis=1, keepdims=True)
+    time_s = np.arange(len(stream)) / rate_hz
+    return np.column_stack([np.interp(time_s, grid_s, on_grid[:, k]) for k in range(3)])
 
 
 def mediolateral_axis(

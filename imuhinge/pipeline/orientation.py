@@ -62,35 +62,65 @@ class OrientationFilter:
 
 
 def estimate_orientation(
-    gyr_dps: np.ndarray, acc_g: np.ndarray, rate_hz: float, settings: FusionSettings
+    gyr_dps: np.ndarray,
+    acc_g: np.ndarray,
+    rate_hz: float,
+    settings: FusionSettings,
+    still: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n, 4) quaternions ``R_world_segment`` from segment-frame gyroscope and accelerometer.
 
-    With ``settings.smooth`` the recording is also run backwards in time (rates negated)
-    from the forward pass's final orientation, and the two passes are blended per
-    sample: the forward pass lags the truth where the accelerometer corrects it, the
-    backward pass leads, and their mean cancels most of it.
+    With ``settings.smooth`` and a ``still`` mask (True where the sensor is at rest, so the
+    accelerometer gives the tilt exactly), the recording is also run backwards in time
+    and the two passes are blended per sample, each weighted by how recently it was
+    anchored at rest: the forward pass's drift grows with the time since the last rest,
+    the backward pass's with the time to the next one, and weighting each by the other's
+    distance cancels a steady drift between two rests. A pass that crossed a long data
+    gap (``valid`` False) since its last rest is not trusted until the next one.
     """
     forward = OrientationFilter(settings, rate_hz).update(gyr_dps, acc_g)
-    if not settings.smooth:
+    if not settings.smooth or still is None:
         return forward
-    backward = OrientationFilter(settings, rate_hz).update(-gyr_dps[::-1], acc_g[::-1])[::-1]
-    return _blend(forward, backward)
+    backward_gyr = -np.concatenate([gyr_dps[1:], gyr_dps[-1:]])[::-1]
+    backward = OrientationFilter(settings, rate_hz).update(backward_gyr, acc_g[::-1])[::-1]
+    valid = np.ones(len(still), dtype=bool) if valid is None else valid
+    since = _time_since_anchor(still, valid)
+    until = _time_since_anchor(still[::-1], valid[::-1])[::-1]
+    weight_forward = _forward_weight(since, until)
+    return _blend(forward, backward, weight_forward)
 
 
-def _blend(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per-sample normalised mean of two quaternion sequences with matching signs.
+def _time_since_anchor(still: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Samples since the last still sample; infinite if a gap came after it (or none yet)."""
+    index = np.arange(len(still))
+    last_still = np.maximum.accumulate(np.where(still, index, -1))
+    last_gap = np.maximum.accumulate(np.where(~valid, index, -1))
+    since = (index - last_still).astype(np.float64)
+    since[(last_still < 0) | (last_gap > last_still)] = np.inf
+    return since
+
+
+def _forward_weight(since: np.ndarray, until: np.ndarray) -> np.ndarray:
+    """Weight of the forward pass: the backward pass's distance over the sum of both."""
+    with np.errstate(invalid="ignore"):
+        weight = (until + 1.0) / (since + until + 2.0)
+    weight = np.where(np.isinf(since) & ~np.isinf(until), 0.0, weight)
+    weight = np.where(~np.isinf(since) & np.isinf(until), 1.0, weight)
+    return np.where(np.isinf(since) & np.isinf(until), 0.5, weight)
+
+
+def _blend(a: np.ndarray, b: np.ndarray, weight_a: np.ndarray) -> np.ndarray:
+    """Per-sample weighted mean of two quaternion sequences (normalised).
 
     The two passes start from different headings (Fusion zeroes heading at its start), so
-    ``b`` is first rotated about the vertical to ``a``'s heading, sample by sample.
+    ``b`` is first turned about the vertical to ``a``'s heading, sample by sample.
     """
-    heading_a = _heading(a)
-    heading_b = _heading(b)
-    half = 0.5 * (heading_a - heading_b)
+    half = 0.5 * (_heading(a) - _heading(b))
     turn = np.stack([np.cos(half), np.zeros_like(half), np.zeros_like(half), np.sin(half)], axis=1)
     b = _multiply(turn, b)
     b = np.where((np.sum(a * b, axis=1) < 0)[:, None], -b, b)
-    mean = a + b
+    mean = weight_a[:, None] * a + (1.0 - weight_a[:, None]) * b
     return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 

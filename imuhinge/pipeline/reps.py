@@ -76,6 +76,8 @@ def detect_reps(tilt_deg: np.ndarray, rate_hz: float, settings: SegmentationSett
         right_limit = int(peaks[k + 1]) if k + 1 < len(peaks) else len(tilt) - 1
         before = phase_edge(tilt[left_limit : peak + 1][::-1], settings)
         after = phase_edge(tilt[peak : right_limit + 1], settings)
+        if after is not None:
+            after += settle_length(tilt[peak + int(round(after)) : right_limit + 1], settings)
         if before is None or after is None:
             continue
         start = max(left_limit, peak - int(round(before)))
@@ -115,6 +117,30 @@ def phase_edge(outward_deg: np.ndarray, settings: SegmentationSettings) -> float
         top = float(np.interp(hold, np.arange(len(seg)), seg)) if hold > 0 else float(seg[0])
         baseline = min(float(np.interp(edge, np.arange(len(seg)), seg)), settings.baseline_max_deg)
     return edge
+
+
+def settle_length(outward_deg: np.ndarray, settings: SegmentationSettings) -> float:
+    """Extra samples when the tilt, after the main ascent, settles the last few degrees.
+
+    A swing's hip snap ends the ascent a few degrees short of standing, which then settles
+    over a fraction of a second: the rep ends when that settling does. ``outward_deg``
+    starts at the main ascent's end; the settling is fitted like a phase down to the
+    lowest tilt before the next rise. Zero when there is less than ``settle_min_deg`` left.
+    """
+    seg = outward_deg
+    if len(seg) < 4:
+        return 0.0
+    running_min = np.minimum.accumulate(seg)
+    rising = np.flatnonzero(seg > running_min + settings.settle_rise_deg)
+    stop = int(rising[0]) if rising.size else len(seg)
+    low = float(running_min[stop - 1])
+    if seg[0] - low < settings.settle_min_deg:
+        return 0.0
+    fit = _fit_min_jerk(seg[:stop], float(seg[0]), low)
+    if fit is None:
+        return float(_threshold_edge(seg[:stop], low, settings.onset_deg))
+    hold, duration = fit
+    return float(min(max(hold + duration, 0.0), stop - 1))
 
 
 def _fit_min_jerk(seg: np.ndarray, top: float, baseline: float) -> tuple[float, float] | None:

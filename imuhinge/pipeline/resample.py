@@ -54,17 +54,18 @@ def resample_stream(
 ) -> UniformStream:
     """Resample ``stream`` onto ``time_s`` (uniform at ``rate_hz``) by interval means.
 
-    Gaps whose missing time (interval minus one nominal sample period) exceeds
-    ``max_bridged_gap_s`` are marked, as is any time outside the recorded span.
+    Gaps (the time between two received samples) longer than ``max_bridged_gap_s`` are
+    marked, as is any time outside the recorded span.
     """
     t = np.asarray(stream.time_s, dtype=np.float64)
     nominal_dt_s = nominal_period_s(t)
     period_s = 1.0 / rate_hz
-    acc = _interval_means(t, stream.acc_g, time_s - 0.5 * period_s, time_s + 0.5 * period_s, rate_hz)
-    gyr = _interval_means(t, stream.gyr_dps, time_s - period_s, time_s, rate_hz)
+    bridge = (nominal_dt_s, max_bridged_gap_s)
+    acc = _interval_means(t, stream.acc_g, time_s - 0.5 * period_s, time_s + 0.5 * period_s, rate_hz, *bridge)
+    gyr = _interval_means(t, stream.gyr_dps, time_s - period_s, time_s, rate_hz, *bridge)
 
     step_s = np.diff(t)
-    long_gap = np.flatnonzero(step_s - nominal_dt_s > max_bridged_gap_s)
+    long_gap = np.flatnonzero(step_s > max_bridged_gap_s)
     gaps = [(float(t[j]), float(t[j + 1])) for j in long_gap]
     valid = np.ones(len(time_s), dtype=bool)
     for gap_start_s, gap_end_s in gaps:
@@ -107,27 +108,68 @@ def nominal_period_s(time_s: np.ndarray) -> float:
 
 
 def _interval_means(
-    t: np.ndarray, x: np.ndarray, lower_s: np.ndarray, upper_s: np.ndarray, rate_hz: float
+    t: np.ndarray,
+    x: np.ndarray,
+    lower_s: np.ndarray,
+    upper_s: np.ndarray,
+    rate_hz: float,
+    nominal_dt_s: float,
+    max_bridged_gap_s: float,
 ) -> np.ndarray:
-    """Mean of the piecewise-linear interpolant of ``x`` (n, k) over each [lower, upper]."""
+    """Mean of the interpolant of ``x`` (n, k) over each [lower, upper] interval."""
     x = np.asarray(x, dtype=np.float64)
-    return (_running_integral(t, x, upper_s) - _running_integral(t, x, lower_s)) * rate_hz
+    curve = _Interpolant(t, x, nominal_dt_s, max_bridged_gap_s)
+    return (curve.integral(upper_s) - curve.integral(lower_s)) * rate_hz
 
 
-def _running_integral(t: np.ndarray, x: np.ndarray, query_s: np.ndarray) -> np.ndarray:
-    """Integral from ``t[0]`` to each query time of the piecewise-linear interpolant of x.
+class _Interpolant:
+    """Piecewise-cubic Hermite interpolant of samples, and its running integral.
 
-    Outside the samples' span the edge value is held (so the integral grows linearly).
+    Slopes are central differences, except next to a loss (an interval over 1.5 sample
+    periods), where the slope comes from the side that has samples: a few lost samples
+    in a fast swing are then bridged along the curve, not by a straight chord (which
+    would lose up to a degree of rotation per burst). Gaps longer than the bridged limit
+    are joined by a straight line, since extrapolated slopes mean nothing over them.
+    Outside the samples' span the edge value is held.
     """
-    step_s = np.diff(t)
-    knots = np.zeros_like(x)
-    np.cumsum(0.5 * (x[1:] + x[:-1]) * step_s[:, None], axis=0, out=knots[1:])
-    j = np.clip(np.searchsorted(t, query_s, side="right") - 1, 0, len(t) - 2)
-    tau_s = np.clip(query_s - t[j], 0.0, step_s[j])[:, None]
-    slope = (x[j + 1] - x[j]) / step_s[j][:, None]
-    inside = knots[j] + x[j] * tau_s + 0.5 * slope * tau_s**2
-    before = (query_s < t[0])[:, None]
-    after = (query_s > t[-1])[:, None]
-    inside = np.where(before, x[0] * (query_s - t[0])[:, None], inside)
-    inside = np.where(after, knots[-1] + x[-1] * (query_s - t[-1])[:, None], inside)
-    return inside
+
+    def __init__(self, t: np.ndarray, x: np.ndarray, nominal_dt_s: float, max_bridged_gap_s: float):
+        self.t, self.x = t, x
+        h = np.diff(t)
+        secant = np.diff(x, axis=0) / h[:, None]
+        loss = h > 1.5 * nominal_dt_s
+        left_loss = np.concatenate([[True], loss])
+        right_loss = np.concatenate([loss, [True]])
+        left = np.vstack([secant[:1], secant])
+        right = np.vstack([secant, secant[-1:]])
+        h_left = np.concatenate([h[:1], h])[:, None]
+        h_right = np.concatenate([h, h[-1:]])[:, None]
+        central = (left * h_left + right * h_right) / (h_left + h_right)
+        slope = np.where(left_loss[:, None] & ~right_loss[:, None], right, central)
+        slope = np.where(right_loss[:, None] & ~left_loss[:, None], left, slope)
+        self.m0, self.m1 = slope[:-1].copy(), slope[1:].copy()
+        straight = h > max_bridged_gap_s
+        self.m0[straight] = secant[straight]
+        self.m1[straight] = secant[straight]
+        self.h = h
+        self.knots = np.zeros_like(x)
+        segment = h[:, None] * (0.5 * (x[:-1] + x[1:]) + h[:, None] * (self.m0 - self.m1) / 12.0)
+        np.cumsum(segment, axis=0, out=self.knots[1:])
+
+    def integral(self, query_s: np.ndarray) -> np.ndarray:
+        """Integral from ``t[0]`` to each query time."""
+        t, x, h = self.t, self.x, self.h
+        j = np.clip(np.searchsorted(t, query_s, side="right") - 1, 0, len(t) - 2)
+        hj = h[j][:, None]
+        u = (np.clip(query_s - t[j], 0.0, h[j]) / h[j])[:, None]
+        u2, u3, u4 = u * u, u * u * u, u * u * u * u
+        inside = self.knots[j] + hj * (
+            x[j] * (u - u3 + 0.5 * u4)
+            + hj * self.m0[j] * (0.5 * u2 - 2.0 * u3 / 3.0 + 0.25 * u4)
+            + x[j + 1] * (u3 - 0.5 * u4)
+            + hj * self.m1[j] * (0.25 * u4 - u3 / 3.0)
+        )
+        before = (query_s < t[0])[:, None]
+        after = (query_s > t[-1])[:, None]
+        inside = np.where(before, x[0] * (query_s - t[0])[:, None], inside)
+        return np.where(after, self.knots[-1] + x[-1] * (query_s - t[-1])[:, None], inside)

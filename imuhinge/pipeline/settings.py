@@ -36,18 +36,25 @@ class CalibrationSettings:
     needs at least ``min_quiet_s`` of it; the first such stretch is used, at most
     ``max_quiet_used_s`` of it. The mediolateral axis is the principal rotation axis,
     perpendicular to gravity, over samples rotating faster than ``motion_rate_dps``; at
-    least ``min_motion_s`` of such motion is needed to find it.
+    least ``min_motion_s`` of such motion is needed to find it. The gyroscope bias is
+    estimated on every still stretch of at least ``bias_min_still_s`` (the accelerometer
+    direction averaged over ``bias_edge_s`` at each end tells how much the body tilted
+    meanwhile) and followed through the recording with a time constant of
+    ``bias_time_constant_s``.
     """
 
     window_s: float = 0.5
     quiet_gyro_std_dps: float = 1.5
     quiet_acc_tolerance_g: float = 0.06
-    quiet_acc_std_g: float = 0.012
+    quiet_acc_std_g: float = 0.025
     min_quiet_s: float = 2.0
     max_quiet_used_s: float = 10.0
     motion_rate_dps: float = 15.0
     min_motion_s: float = 1.0
     sign_lowpass_hz: float = 0.5
+    bias_min_still_s: float = 1.0
+    bias_edge_s: float = 0.25
+    bias_time_constant_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -91,10 +98,12 @@ class SegmentationSettings:
     least ``min_prominence_deg`` above the tilt on both sides (so walking, fidgeting and the
     wobble of a pause at the bottom are not reps) and is wider than ``min_width_s`` at half
     prominence. Its start and end are where the tilt comes within ``onset_deg`` of the
-    local baseline (the lowest tilt between this rep and its neighbours, capped at
-    ``baseline_max_deg``), walking out from the peak; ``onset_lead_s`` is added on each side
-    because a smooth movement takes a moment to rise ``onset_deg`` above standing.
-    A rep lasts at most ``max_rep_s``.
+    local baseline, found by fitting a minimum-jerk phase to the fast part of each phase
+    (``onset_deg`` above the baseline is the fallback when the fit fails; the baseline is
+    at most ``baseline_max_deg``). When the ascent stops more than ``settle_min_deg``
+    short of the lowest tilt before the next rise (a rise is ``settle_rise_deg`` above
+    it), the settling is fitted as a further phase: a swing's hip snap. A rep lasts at
+    most ``max_rep_s``.
     """
 
     min_peak_deg: float = 15.0
@@ -103,7 +112,8 @@ class SegmentationSettings:
     min_separation_s: float = 0.5
     onset_deg: float = 1.0
     baseline_max_deg: float = 10.0
-    onset_lead_s: float = 0.0
+    settle_min_deg: float = 1.0
+    settle_rise_deg: float = 0.5
     max_rep_s: float = 30.0
 
 

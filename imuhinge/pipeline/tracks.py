@@ -52,8 +52,10 @@ def track_segment(
     """Calibrate ``stream``, estimate its orientation and its angles."""
     calibration = calibrate_sensor(stream, window, quiet, settings.calibration)
     rotation = calibration.rotation_segment_sensor
-    gyr_segment = to_segment(rotation, stream.gyr_dps - calibration.gyro_bias_dps)
+    gyr_segment = to_segment(rotation, stream.gyr_dps - calibration.gyro_bias_track_dps)
     acc_segment = to_segment(rotation, stream.acc_g)
-    quaternions = estimate_orientation(gyr_segment, acc_segment, stream.rate_hz, settings.fusion)
+    quaternions = estimate_orientation(
+        gyr_segment, acc_segment, stream.rate_hz, settings.fusion, still=quiet, valid=stream.valid
+    )
     angles = segment_angles(quaternions, stream.rate_hz, window, settings.filter)
     return SegmentTrack(stream, calibration, quaternions, angles)

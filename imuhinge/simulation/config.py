@@ -54,8 +54,9 @@ class RepPlan:
     is back to 0 at 65% of the ascent when there is an arch at lockout, and arches by
     ``lockout_arch_deg`` (extension, a positive number) in a smooth bump over the last
     35% of the ascent, back to 0 at ``end_s``. Knee flexion, side bend and rotation follow the pelvis's timing.
-    A swing ends its ascent with a float: the hip snap leaves ``settle_deg`` of tilt, which
-    settles to 0 over the last ``settle_s`` of the ascent (0 for other reps).
+    In a swing set the lumbar flexion instead moves straight from its peak to the lockout
+    arch at ``end_s`` and holds it through the float at the top; the next rep's hike
+    releases it (the last rep's arch is released in the 0.5 s after it).
     ``form``, ``depth`` and ``tempo`` are how the rep was drawn; the truth labels come from
     the resulting angles and times.
     """
@@ -70,8 +71,6 @@ class RepPlan:
     pause_drop_deg: float = 0.0
     lumbar_lead: float = 1.0
     lockout_arch_deg: float = 0.0
-    settle_s: float = 0.0
-    settle_deg: float = 0.0
     pelvis_side_bend_deg: float = 0.0
     thorax_side_bend_deg: float = 0.0
     pelvis_rotation_deg: float = 0.0

@@ -213,34 +213,36 @@ def build_motion(config: SessionConfig) -> Motion:
 def _add_set(knots: _Knots, plan: SetPlan) -> None:
     if plan.load_kg > 0.0:
         knots.add("load_kg", (plan.start_s - 1.5, 0.0), (plan.start_s - 0.5, plan.load_kg))
-    swinging = plan.exercise == "swing" and plan.arm_top_deg != 0.0
+    swing = plan.exercise == "swing"
+    held_arch = 0.0
     for n, rep in enumerate(plan.reps):
-        _add_rep(knots, rep)
-        if swinging:
-            if n == 0:
-                knots.add("arm_deg", (rep.start_s, 0.0))
-            else:
-                knots.add("arm_deg", (rep.start_s, plan.arm_top_deg))
+        _add_rep(knots, rep, held_arch if swing else None)
+        held_arch = rep.lockout_arch_deg
+        if swing and plan.arm_top_deg != 0.0:
+            knots.add("arm_deg", (rep.start_s, 0.0 if n == 0 else plan.arm_top_deg))
             knots.add("arm_deg", (rep.bottom_s, -plan.arm_bottom_deg), (rep.end_s, plan.arm_top_deg))
-    if swinging:
-        knots.add("arm_deg", (plan.end_s + 1.0, 0.0))
+    if swing:
+        knots.add("lumbar_flexion_deg", (plan.end_s + 0.5, 0.0))
+        if plan.arm_top_deg != 0.0:
+            knots.add("arm_deg", (plan.end_s + 1.0, 0.0))
     if plan.load_kg > 0.0:
         knots.add("load_kg", (plan.end_s + 0.5, plan.load_kg), (plan.end_s + 1.5, 0.0))
 
 
-def _add_rep(knots: _Knots, rep: RepPlan) -> None:
+def _add_rep(knots: _Knots, rep: RepPlan, held_arch_deg: float | None = None) -> None:
+    """Knots of one rep. ``held_arch_deg`` is None for a rep that ends standing neutral
+    (the arch is a bump back to 0 at ``end_s``); in a swing set it is the arch held from
+    the previous rep, and this rep's arch is held past its end in turn."""
     start, bottom, end = rep.start_s, rep.bottom_s, rep.end_s
     paused = bottom + rep.pause_s
 
-    def shape(channel: str, peak: float, drop: float = 0.0, settle: float = 0.0) -> None:
+    def shape(channel: str, peak: float, drop: float = 0.0) -> None:
         knots.add(channel, (start, 0.0), (bottom, peak))
         if paused > bottom:
             knots.add(channel, (paused, peak - drop))
-        if rep.settle_s > 0.0:
-            knots.add(channel, (end - rep.settle_s, settle))
         knots.add(channel, (end, 0.0))
 
-    shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg, rep.settle_deg)
+    shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg)
     shape("knee_flexion_deg", rep.knee_peak_deg)
     shape("pelvis_side_bend_deg", rep.pelvis_side_bend_deg)
     shape("thorax_side_bend_deg", rep.thorax_side_bend_deg)
@@ -248,9 +250,12 @@ def _add_rep(knots: _Knots, rep: RepPlan) -> None:
     shape("thorax_rotation_deg", rep.thorax_rotation_deg)
 
     lumbar_peak_s = start + rep.lumbar_lead * rep.descent_s
-    knots.add("lumbar_flexion_deg", (start, 0.0), (lumbar_peak_s, rep.lumbar_peak_deg))
+    knots.add("lumbar_flexion_deg", (start, -(held_arch_deg or 0.0)), (lumbar_peak_s, rep.lumbar_peak_deg))
     if paused > lumbar_peak_s:
         knots.add("lumbar_flexion_deg", (paused, rep.lumbar_peak_deg))
+    if held_arch_deg is not None:
+        knots.add("lumbar_flexion_deg", (end, -rep.lockout_arch_deg))
+        return
     if rep.lockout_arch_deg > 0.0:
         knots.add(
             "lumbar_flexion_deg",

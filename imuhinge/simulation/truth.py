@@ -6,7 +6,7 @@ maxima within [start_s, end_s], and ``lockout_extension_deg`` is the largest lum
 extension (positive) over the last 40% of the ascent to the end of the rep. ``start_s``
 is when the pelvis tilt leaves quiet standing, ``end_s`` when it is back.
 
-Exactly, as ``imuhinge.simulation.session`` computes them from the noise-free angles on a
+In detail, as ``imuhinge.simulation.session`` computes them from the noise-free angles on a
 1 ms grid: ``start_s``/``end_s`` are where the rep's own pelvis movement begins and ends
 (the background sway of about ±0.3° goes on); ``bottom_s`` is the time of the largest
 pelvic tilt in [start_s, end_s]; ``lockout_extension_deg`` is max(0, max of −lumbar
