@@ -7,7 +7,9 @@ one to one with true reps by time overlap (largest overlaps first); the figures 
 - exact count %: sessions where the number of reps found equals the truth;
 - median |start error| and |end error| (s) over matched reps;
 - RMSE (deg) of peak pelvic tilt, trunk inclination, lumbar flexion and lockout extension
-  over matched reps (lockout only where it was measured);
+  over matched reps that were judged (neither the truth nor the analysis puts the rep in
+  a data gap; lockout only where it was measured), and the same over all matched reps
+  (``*_all`` figures);
 - F1 of the ``rounded`` and ``overextended`` flags against the truth labels, over all reps
   (an unmatched true rep with the label is a miss, an unmatched found rep with the flag a
   false alarm); reps in a data gap (truth label or found flag ``gap``) are not judged and
@@ -37,6 +39,7 @@ class SessionScore:
     trunk_error_deg: list[float] = field(default_factory=list)
     lumbar_error_deg: list[float] = field(default_factory=list)
     lockout_error_deg: list[float] = field(default_factory=list)
+    judged: list[bool] = field(default_factory=list)
     flag_counts: dict[str, list[int]] = field(default_factory=dict)
     """Per flag: [true positives, false positives, false negatives]."""
 
@@ -69,15 +72,20 @@ def score_session(analysis, truth) -> SessionScore:
     score = SessionScore(truth.seed, len(true_reps), len(found), len(matches))
     for i, j in matches:
         f, t = found[i], true_reps[j]
+        score.judged.append("gap" not in f.flags and "gap" not in t.labels)
         score.start_error_s.append(f.start_s - t.start_s)
         score.end_error_s.append(f.end_s - t.end_s)
         score.pelvis_error_deg.append(f.pelvis_tilt_deg - t.pelvis_tilt_deg)
-        if f.trunk_inclination_deg is not None:
-            score.trunk_error_deg.append(f.trunk_inclination_deg - t.trunk_inclination_deg)
-        if f.lumbar_flexion_deg is not None:
-            score.lumbar_error_deg.append(f.lumbar_flexion_deg - t.lumbar_flexion_deg)
-        if f.lockout_extension_deg is not None:
-            score.lockout_error_deg.append(f.lockout_extension_deg - t.lockout_extension_deg)
+        nan = float("nan")
+        score.trunk_error_deg.append(
+            nan if f.trunk_inclination_deg is None else f.trunk_inclination_deg - t.trunk_inclination_deg
+        )
+        score.lumbar_error_deg.append(
+            nan if f.lumbar_flexion_deg is None else f.lumbar_flexion_deg - t.lumbar_flexion_deg
+        )
+        score.lockout_error_deg.append(
+            nan if f.lockout_extension_deg is None else f.lockout_extension_deg - t.lockout_extension_deg
+        )
     matched_found = {i for i, _ in matches}
     matched_true = {j for _, j in matches}
     for flag in FLAGS:
@@ -101,11 +109,14 @@ def score_session(analysis, truth) -> SessionScore:
 
 def summarise(scores: list[SessionScore]) -> dict[str, float]:
     """The benchmark's figures over many sessions (percentages, seconds, degrees)."""
-    def pooled(name):
-        return np.array([v for s in scores for v in getattr(s, name)], dtype=float)
+    def pooled(name, judged_only=False):
+        values = np.array([v for s in scores for v in getattr(s, name)], dtype=float)
+        if judged_only:
+            values = values[np.array([j for s in scores for j in s.judged], dtype=bool)]
+        return values[np.isfinite(values)]
 
-    def rmse(name):
-        values = pooled(name)
+    def rmse(name, judged_only=True):
+        values = pooled(name, judged_only)
         return float(np.sqrt(np.mean(values**2))) if values.size else float("nan")
 
     def median_abs(name):
@@ -127,6 +138,9 @@ def summarise(scores: list[SessionScore]) -> dict[str, float]:
         "trunk_rmse_deg": rmse("trunk_error_deg"),
         "lumbar_rmse_deg": rmse("lumbar_error_deg"),
         "lockout_rmse_deg": rmse("lockout_error_deg"),
+        "pelvis_rmse_all_deg": rmse("pelvis_error_deg", False),
+        "trunk_rmse_all_deg": rmse("trunk_error_deg", False),
+        "lumbar_rmse_all_deg": rmse("lumbar_error_deg", False),
     }
     for flag in FLAGS:
         tp, fp, fn = (sum(s.flag_counts[flag][k] for s in scores) for k in range(3))

@@ -42,11 +42,10 @@ class Bundled:
 RECORDINGS = (
     Bundled(
         name="kettlebell-deadlift-two-sensor",
-        shows="Two sets of kettlebell deadlifts seen by a sacrum and a T12 sensor: nine reps "
-        "from a stool with 12 kg, then three slow reps from the floor with 20 kg. Most reps "
-        "are good hinges; two round the lower back and one arches at lockout. A walk and "
-        "fidgeting between the sets.",
-        seed=134,
+        shows="Two sets of kettlebell deadlifts seen by a sacrum and a T12 sensor: one from a "
+        "stool, then a heavier one from the floor. Most reps are good hinges; two round the "
+        "lower back and one arches at lockout. Turning and fidgeting between the sets.",
+        seed=213,
         sensors=("pelvis", "thorax"),
         scenario="deadlift",
         rate_hz=100.0,
@@ -54,11 +53,10 @@ RECORDINGS = (
     ),
     Bundled(
         name="kettlebell-deadlift-pelvis-only",
-        shows="One set of heavy (32 kg) kettlebell deadlifts from the floor seen by a sacrum "
-        "sensor alone (one-sensor mode: lumbar flexion can only be estimated). The lower back "
-        "rounds in two late reps and one rep arches at lockout. Recorded at a BLE-typical "
-        "52 Hz, with one long packet loss at the end of a walk after the set.",
-        seed=257,
+        shows="One set of kettlebell deadlifts from the floor seen by a sacrum sensor alone "
+        "(one-sensor mode: lumbar flexion can only be estimated). Three reps round the lower "
+        "back and one arches at lockout. Recorded at a BLE-typical 52 Hz.",
+        seed=230,
         sensors=("pelvis",),
         scenario="deadlift",
         rate_hz=52.0,
@@ -66,10 +64,10 @@ RECORDINGS = (
     ),
     Bundled(
         name="kettlebell-swing-fast",
-        shows="One continuous set of twenty 12 kg kettlebell swings, about one rep a second "
-        "with no standing pause between reps, seen by both sensors. Two reps round the lower "
-        "back and one leans back at the top.",
-        seed=309,
+        shows="One continuous set of kettlebell swings, about one rep a second with only the "
+        "float at the top between reps, seen by both sensors. Two reps round the lower back "
+        "and one leans back at the top.",
+        seed=316,
         sensors=("pelvis", "thorax"),
         scenario="swing",
         rate_hz=100.0,

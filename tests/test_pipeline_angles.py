@@ -22,6 +22,14 @@ def test_angles_of_a_known_rotation():
     assert heading[0] == pytest.approx(30.0)
 
 
+def test_a_trunk_leaning_past_horizontal_keeps_its_sagittal_angle():
+    rotation = rotation_matrix("z", -20.0) @ rotation_matrix("y", 105.0) @ rotation_matrix("x", 4.0)
+    sagittal, frontal, heading = sagittal_frontal_heading_deg(rotation[None])
+    assert sagittal[0] == pytest.approx(105.0)
+    assert frontal[0] == pytest.approx(4.0)
+    assert heading[0] == pytest.approx(-20.0)
+
+
 def test_signs_follow_the_frames_page():
     forward = rotation_matrix("y", 20.0)
     assert (forward @ [0, 0, 1])[0] > 0, "a forward tilt moves the segment's top forward"

@@ -60,6 +60,7 @@ def analyse_recording(
         rep_traces = RepTraces(
             time_s, pelvis.angles.sagittal_deg, trunk, lumbar, MEASURED,
             thorax.angles.frontal_deg, pelvis.angles.heading_deg,
+            valid=pelvis.stream.valid & thorax.stream.valid,
         )
         reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
         traces = AngleTraces(time_s, pelvis.angles.sagittal_deg, trunk, lumbar, MEASURED, gaps_s)
@@ -68,6 +69,7 @@ def analyse_recording(
         rep_traces = RepTraces(
             time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
             pelvis.angles.frontal_deg, pelvis.angles.heading_deg, lockout_measurable=False,
+            valid=pelvis.stream.valid,
         )
         reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
         correction = None
@@ -115,7 +117,10 @@ def build_tracks(
     streams: dict[str, UniformStream] = {}
     warnings: list[str] = []
     for label in labels:
-        stream = resample_stream(recording.streams[label], clock, rate_hz, thresholds.max_bridged_gap_s)
+        stream = resample_stream(
+            recording.streams[label], clock, rate_hz, thresholds.max_bridged_gap_s,
+            settings.resample.bridge_error_share,
+        )
         streams[label] = stream
         if stream.lost_fraction > settings.resample.loss_warning_fraction:
             warnings.append(

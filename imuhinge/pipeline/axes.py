@@ -61,13 +61,17 @@ def sagittal_frontal_heading_deg(
     """Sagittal, frontal and heading angles (deg) of (n, 3, 3) ``R_world_segment``.
 
     The sagittal and frontal angles come from the direction of "up" seen in the segment
-    frame (the bottom row of R), so they do not depend on the heading; the heading is
-    unwrapped so it can be differenced across ±180°.
+    frame (the bottom row of R), so they do not depend on the heading. A rounded trunk can
+    lean past 90°, where this decomposition has two solutions; the one with the frontal
+    angle within ±90° is taken (a body never side-bends that far), so the sagittal angle
+    runs on continuously to 180°. The heading is unwrapped so it can be differenced
+    across ±180°.
     """
     r = rotation_world_segment
-    sagittal = np.degrees(np.arcsin(np.clip(-r[:, 2, 0], -1.0, 1.0)))
-    frontal = np.degrees(np.arctan2(r[:, 2, 1], r[:, 2, 2]))
-    heading = np.degrees(np.unwrap(np.arctan2(r[:, 1, 0], r[:, 0, 0])))
+    beyond = np.where(r[:, 2, 2] < 0.0, -1.0, 1.0)
+    sagittal = np.degrees(np.arctan2(-r[:, 2, 0], beyond * np.hypot(r[:, 2, 1], r[:, 2, 2])))
+    frontal = np.degrees(np.arctan2(beyond * r[:, 2, 1], beyond * r[:, 2, 2]))
+    heading = np.degrees(np.unwrap(np.arctan2(beyond * r[:, 1, 0], beyond * r[:, 0, 0])))
     return sagittal, frontal, heading
 
 

@@ -27,7 +27,8 @@ class RepTraces:
     estimated (one sensor, ``lumbar_flexion_source``); ``lockout_measurable`` is False
     when lumbar extension cannot be measured (one-sensor mode). ``side_bend_deg`` is the
     frontal tilt of the trunk when a thorax sensor is used, else of the pelvis;
-    ``heading_deg`` is the pelvis heading (+ to the left).
+    ``heading_deg`` is the pelvis heading (+ to the left). ``valid`` is False inside long
+    data gaps, where the traces are only interpolated: peaks are taken where it is True.
     """
 
     time_s: np.ndarray
@@ -38,12 +39,15 @@ class RepTraces:
     side_bend_deg: np.ndarray
     heading_deg: np.ndarray
     lockout_measurable: bool = True
+    valid: np.ndarray | None = None
 
 
 def measure_rep(number: int, span: RepSpan, traces: RepTraces, settings: MetricsSettings) -> RepResult:
     """The contract-2 measures of one rep (flags and reasons are left empty)."""
     start, bottom, end = span.start_index, span.bottom_index, span.end_index
-    within = slice(start, end + 1)
+    within = np.arange(start, end + 1)
+    if traces.valid is not None and traces.valid[within].any():
+        within = within[traces.valid[within]]
     time_s = traces.time_s
     pelvis_at_bottom = float(traces.pelvis_tilt_deg[bottom])
     trunk_peak = lumbar_peak = hinge_ratio = lockout = None

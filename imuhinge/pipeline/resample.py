@@ -27,7 +27,9 @@ class UniformStream:
     ``valid`` is False where the sample lies in a gap longer than the bridged limit or
     outside the span the sensor recorded. ``gaps_s`` lists those gaps as (start, end) in
     seconds. ``lost_fraction`` is the share of samples the sensor should have sent but
-    did not (0.03 = 3%). ``rate_hz`` is the analysis clock's rate.
+    did not (0.03 = 3%). ``rate_hz`` is the analysis clock's rate. ``bridge_error_deg``
+    is, at the sample where each bridged loss ends, how many degrees of rotation the
+    bridging may have got wrong (a rough scale, from how fast the rate was changing).
     """
 
     time_s: np.ndarray
@@ -38,6 +40,7 @@ class UniformStream:
     gaps_s: list[tuple[float, float]] = field(default_factory=list)
     lost_fraction: float = 0.0
     nominal_rate_hz: float = float("nan")
+    bridge_error_deg: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -50,19 +53,28 @@ def analysis_clock(start_s: float, end_s: float, rate_hz: float) -> np.ndarray:
 
 
 def resample_stream(
-    stream: SensorStream, time_s: np.ndarray, rate_hz: float, max_bridged_gap_s: float
+    stream: SensorStream,
+    time_s: np.ndarray,
+    rate_hz: float,
+    max_bridged_gap_s: float,
+    bridge_error_share: float = 0.05,
 ) -> UniformStream:
     """Resample ``stream`` onto ``time_s`` (uniform at ``rate_hz``) by interval means.
 
     Gaps (the time between two received samples) longer than ``max_bridged_gap_s`` are
-    marked, as is any time outside the recorded span.
+    marked, as is any time outside the recorded span. ``bridge_error_share``: the share
+    of the rotation across a bridged loss that the bridge may have got wrong.
     """
     t = np.asarray(stream.time_s, dtype=np.float64)
     nominal_dt_s = nominal_period_s(t)
     period_s = 1.0 / rate_hz
     bridge = (nominal_dt_s, max_bridged_gap_s)
     acc = _interval_means(t, stream.acc_g, time_s - 0.5 * period_s, time_s + 0.5 * period_s, rate_hz, *bridge)
-    gyr = _interval_means(t, stream.gyr_dps, time_s - period_s, time_s, rate_hz, *bridge)
+    gyr_curve = _Interpolant(t, np.asarray(stream.gyr_dps, dtype=np.float64), *bridge)
+    gyr = (gyr_curve.integral(time_s) - gyr_curve.integral(time_s - period_s)) * rate_hz
+    bridge_error = np.zeros(len(time_s))
+    lost, error_deg = gyr_curve.bridge_errors_deg(bridge_error_share)
+    np.add.at(bridge_error, np.clip(np.searchsorted(time_s, t[lost + 1]), 0, len(time_s) - 1), error_deg)
 
     step_s = np.diff(t)
     long_gap = np.flatnonzero(step_s > max_bridged_gap_s)
@@ -89,6 +101,7 @@ def resample_stream(
         gaps_s=gaps,
         lost_fraction=lost_fraction,
         nominal_rate_hz=1.0 / nominal_dt_s,
+        bridge_error_deg=bridge_error,
     )
 
 
@@ -152,9 +165,23 @@ class _Interpolant:
         self.m0[straight] = secant[straight]
         self.m1[straight] = secant[straight]
         self.h = h
+        self.loss = loss & ~straight
         self.knots = np.zeros_like(x)
         segment = h[:, None] * (0.5 * (x[:-1] + x[1:]) + h[:, None] * (self.m0 - self.m1) / 12.0)
         np.cumsum(segment, axis=0, out=self.knots[1:])
+
+    def bridge_errors_deg(self, share_of_turn: float) -> tuple[np.ndarray, np.ndarray]:
+        """(interval indices, error scale) of the bridged losses of a rate signal (deg/s).
+
+        The scale is ``share_of_turn`` of the rotation made across the loss, plus the
+        curvature term the cubic added over the straight chord (``h²·|m1 − m0|/12``):
+        a bridge over a fast, bending movement is uncertain by about that much.
+        """
+        lost = np.flatnonzero(self.loss)
+        h = self.h[lost]
+        bend = np.linalg.norm(self.m1[lost] - self.m0[lost], axis=1)
+        speed = np.maximum(np.linalg.norm(self.x[lost], axis=1), np.linalg.norm(self.x[lost + 1], axis=1))
+        return lost, h * h * bend / 12.0 + share_of_turn * h * speed
 
     def integral(self, query_s: np.ndarray) -> np.ndarray:
         """Integral from ``t[0]`` to each query time."""

@@ -20,10 +20,13 @@ class ResampleSettings:
     interpolated) input over its own interval, which keeps every degree the gyroscope
     integrated and filters out what a faster sensor sees above the analysis band.
     ``loss_warning_fraction``: warn when a sensor lost more than this share of its samples.
+    ``bridge_error_share``: the share of the rotation made across a bridged loss that the
+    bridge may have got wrong (it tells the orientation step which pass to trust).
     """
 
     rate_hz: float = 100.0
     loss_warning_fraction: float = 0.01
+    bridge_error_share: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,26 @@ class FusionSettings:
     the expected gravity direction are ignored (the body's own acceleration).
     ``rejection_timeout_s``: after this long of ignoring them, Fusion trusts them again.
     ``gyroscope_range_dps``: the sensors' full scale, for overrange recovery.
-    ``smooth``: also run Fusion backwards in time and blend the two passes, which halves
-    the lag of the accelerometer correction in offline analysis (off for live use).
+    ``smooth``: also run Fusion backwards in time and blend the two passes, weighting each
+    by how recently it stood still (offline only; live use runs forwards). A pass counts
+    as anchored after ``anchor_still_s`` of standing still since it last started.
+    ``drift_dps``: the gyroscope bias left after calibration, which converts the possible
+    error of a bridged data loss into the drift time it is worth when weighting passes.
+    The accelerometer is given to Fusion only while the segment turns slower than
+    ``acc_trust_rate_dps`` and reads within ``acc_trust_g`` of 1 g (both averaged over
+    ``acc_trust_window_s``); through faster movement the gyroscope carries the orientation.
     """
 
     gain: float = 0.5
     acceleration_rejection_deg: float = 10.0
     rejection_timeout_s: float = 5.0
     gyroscope_range_dps: float = 2000.0
-    smooth: bool = False
+    smooth: bool = True
+    anchor_still_s: float = 1.0
+    drift_dps: float = 0.05
+    acc_trust_rate_dps: float = 5.0
+    acc_trust_g: float = 0.05
+    acc_trust_window_s: float = 0.25
 
 
 @dataclass(frozen=True)

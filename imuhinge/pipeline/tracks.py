@@ -55,7 +55,13 @@ def track_segment(
     gyr_segment = to_segment(rotation, stream.gyr_dps - calibration.gyro_bias_track_dps)
     acc_segment = to_segment(rotation, stream.acc_g)
     quaternions = estimate_orientation(
-        gyr_segment, acc_segment, stream.rate_hz, settings.fusion, still=quiet, valid=stream.valid
+        gyr_segment,
+        acc_segment,
+        stream.rate_hz,
+        settings.fusion,
+        still=quiet,
+        valid=stream.valid,
+        bridge_error_deg=stream.bridge_error_deg,
     )
     angles = segment_angles(quaternions, stream.rate_hz, window, settings.filter)
     return SegmentTrack(stream, calibration, quaternions, angles)

@@ -170,7 +170,7 @@ def _parser_problem(message: str, header_index: int) -> tuple[str, int | None]:
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if found:
         expected, line, saw = (int(g) for g in found.groups())
-        return f"this row has {saw} fields where the header has {expected}", line + header_index
+        return f"this row has {saw} fields where the header has {expected}", line
     return f"the CSV cannot be parsed ({_clean_metadata(message.strip())[:200]})", None
 
 

@@ -53,8 +53,8 @@ class RepPlan:
     ``lumbar_lead`` of the descent (1.0: in phase with the pelvis; rounded reps lead),
     is back to 0 at 65% of the ascent when there is an arch at lockout, and arches by
     ``lockout_arch_deg`` (extension, a positive number) in a smooth bump over the last
-    35% of the ascent, back to 0 at ``end_s``. Knee flexion, side bend and rotation follow the pelvis's timing.
-    In a swing set the lumbar flexion instead moves straight from its peak to the lockout
+    35% of the ascent, back to 0 at ``end_s``. Knee flexion, side bend and rotation follow
+    the pelvis's timing. In a swing set the lumbar flexion instead moves straight from its peak to the lockout
     arch at ``end_s`` and holds it through the float at the top; the next rep's hike
     releases it (the last rep's arch is released in the 0.5 s after it).
     ``form``, ``depth`` and ``tempo`` are how the rep was drawn; the truth labels come from

@@ -211,6 +211,7 @@ def build_motion(config: SessionConfig) -> Motion:
 
 
 def _add_set(knots: _Knots, plan: SetPlan) -> None:
+    """Knots of a set: its reps, the load picked up and put down, a swing's arm motion."""
     if plan.load_kg > 0.0:
         knots.add("load_kg", (plan.start_s - 1.5, 0.0), (plan.start_s - 0.5, plan.load_kg))
     swing = plan.exercise == "swing"
