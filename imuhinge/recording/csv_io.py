@@ -68,7 +68,7 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        problem, line = _parser_problem(str(exc), header_index)
+        problem, line = _parser_problem(str(exc))
         raise RecordingError(source, problem, line) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
@@ -163,8 +163,8 @@ def _check_header(names: list[str], source: str, line: int) -> None:
         )
 
 
-def _parser_problem(message: str, header_index: int) -> tuple[str, int | None]:
-    """Turn pandas' tokenizer message into our wording and a file line number."""
+def _parser_problem(message: str) -> tuple[str, int | None]:
+    """Turn pandas' tokenizer message into our wording and its (file-absolute) line number."""
     import re
 
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
