@@ -15,6 +15,7 @@ from .angles import SegmentAngles, segment_angles
 from .axes import quaternions_to_matrices, to_segment
 from .calibration import SensorCalibration, calibrate_sensor
 from .orientation import estimate_orientation
+from .reps import RepSpan
 from .resample import UniformStream
 from .settings import PipelineSettings
 
@@ -28,17 +29,19 @@ class SegmentTrack:
     quaternions_wxyz: np.ndarray
     angles: SegmentAngles
 
-    def world_acceleration_g(self) -> np.ndarray:
-        """(n, 3) acceleration of the sensor in the world frame (g), gravity removed."""
-        acc_segment = to_segment(self.calibration.rotation_segment_sensor, self.stream.acc_g)
-        rotation = quaternions_to_matrices(self.quaternions_wxyz)
+    def world_acceleration_g(self, span: RepSpan) -> np.ndarray:
+        """(m, 3) acceleration of the sensor in the world frame (g), gravity removed,
+        over a rep (start to end inclusive)."""
+        within = slice(span.start_index, span.end_index + 1)
+        acc_segment = to_segment(self.calibration.rotation_segment_sensor, self.stream.acc_g[within])
+        rotation = quaternions_to_matrices(self.quaternions_wxyz[within])
         world = np.einsum("nij,nj->ni", rotation, acc_segment)
         world[:, 2] -= 1.0
         return world
 
-    def forward_world(self) -> np.ndarray:
-        """(n, 2) unit horizontal direction the segment faces (world x, y)."""
-        rotation = quaternions_to_matrices(self.quaternions_wxyz)
+    def forward_world(self, span: RepSpan) -> np.ndarray:
+        """(m, 2) unit horizontal direction the segment faces (world x, y) over a rep."""
+        rotation = quaternions_to_matrices(self.quaternions_wxyz[span.start_index : span.end_index + 1])
         forward = rotation[:, :2, 0]
         return forward / np.maximum(np.linalg.norm(forward, axis=1, keepdims=True), 1e-9)
 

@@ -22,6 +22,8 @@ from .model import Recording, SensorStream
 MIN_RATE_HZ = 25.0 * 0.8
 MAX_RATE_HZ = 400.0 * 1.25
 MIN_SAMPLES = 10
+HEAD_BYTES = 65536
+"""Metadata and the header must lie within this many bytes of the file's start."""
 METADATA_MAX_CHARS = 500
 """Metadata values longer than this are cut: they are untrusted text."""
 
@@ -42,25 +44,27 @@ def read_recording(path: str | os.PathLike) -> Recording:
 
 def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
     """Parse the bytes of a recording CSV; ``source`` names it in error messages."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise RecordingError(source, "the file is empty")
     if b"\x00" in raw[:4096]:
         raise RecordingError(source, "this is not a text file (it contains binary data)")
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RecordingError(source, "this is not UTF-8 text", line) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
 
-    metadata, header_index = _read_metadata(text, source)
+    head_lines = raw[:HEAD_BYTES].decode("utf-8", errors="replace").splitlines()
+    metadata, header_index = _read_metadata(head_lines, source)
     header_line = header_index + 1
-    lines = text.splitlines()
-    names = [n.strip() for n in lines[header_index].split(",")]
+    names = [n.strip() for n in head_lines[header_index].split(",")]
     _check_header(names, source, header_line)
 
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(raw),
             skiprows=header_index,
             dtype={C.SENSOR: str},
             skipinitialspace=True,
@@ -74,7 +78,7 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
     if frame.empty:
         raise RecordingError(source, "the file has a header but no samples", header_line)
 
-    line_of_row = _row_lines(lines, header_index)
+    line_of_row = _RowLines(raw, header_index)
     numeric = _numeric_block(frame, source, line_of_row)
     labels = frame[C.SENSOR].to_numpy(dtype=object)
     _check_labels(labels, source, line_of_row)
@@ -123,11 +127,11 @@ def format_recording(recording: Recording) -> str:
     return "\n".join(head) + "\n" + body
 
 
-def _read_metadata(text: str, source: str) -> tuple[dict[str, str], int]:
+def _read_metadata(head_lines: list[str], source: str) -> tuple[dict[str, str], int]:
     """Metadata from leading ``# key: value`` lines, and the index of the header line."""
     metadata: dict[str, str] = {}
     index = 0
-    for index, line in enumerate(text.splitlines()):
+    for index, line in enumerate(head_lines):
         stripped = line.strip()
         if not stripped:
             continue
@@ -174,15 +178,29 @@ def _parser_problem(message: str) -> tuple[str, int | None]:
     return f"the CSV cannot be parsed ({_clean_metadata(message.strip())[:200]})", None
 
 
-def _row_lines(lines: list[str], header_index: int) -> np.ndarray:
-    """1-based file line number of each data row (blank lines are skipped by the parser)."""
-    numbers = [
-        i + 1 for i in range(header_index + 1, len(lines)) if lines[i].strip()
-    ]
-    return np.asarray(numbers, dtype=np.int64)
+class _RowLines:
+    """1-based file line of each data row, worked out only when an error needs one.
+
+    The parser skips blank lines, so a row's line is found by counting the non-blank
+    lines after the header; doing that for a large file costs time, hence lazily.
+    """
+
+    def __init__(self, raw: bytes, header_index: int):
+        self._raw = raw
+        self._header_index = header_index
+        self._lines: np.ndarray | None = None
+
+    def __getitem__(self, row: int) -> int:
+        if self._lines is None:
+            lines = self._raw.decode("utf-8").splitlines()
+            self._lines = np.asarray(
+                [i + 1 for i in range(self._header_index + 1, len(lines)) if lines[i].strip()],
+                dtype=np.int64,
+            )
+        return int(self._lines[row])
 
 
-def _numeric_block(frame: pd.DataFrame, source: str, line_of_row: np.ndarray) -> np.ndarray:
+def _numeric_block(frame: pd.DataFrame, source: str, line_of_row: "_RowLines") -> np.ndarray:
     """The numeric columns as one float array; refuse text, NaN and infinity."""
     block = np.empty((len(frame), len(C.NUMERIC_COLUMNS)), dtype=np.float64)
     for j, name in enumerate(C.NUMERIC_COLUMNS):
@@ -208,7 +226,7 @@ def _numeric_block(frame: pd.DataFrame, source: str, line_of_row: np.ndarray) ->
     return block
 
 
-def _check_labels(labels: np.ndarray, source: str, line_of_row: np.ndarray) -> None:
+def _check_labels(labels: np.ndarray, source: str, line_of_row: "_RowLines") -> None:
     known = np.isin(labels, C.SENSOR_LABELS)
     if not known.all():
         row = int(np.flatnonzero(~known)[0])
@@ -221,7 +239,7 @@ def _check_labels(labels: np.ndarray, source: str, line_of_row: np.ndarray) -> N
 
 
 def _check_stream(
-    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: np.ndarray
+    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: "_RowLines"
 ) -> None:
     """Per-sensor checks: enough samples, time strictly increasing, plausible rate and units."""
     if len(stream) < MIN_SAMPLES:
