@@ -76,6 +76,8 @@ def detect_reps(tilt_deg: np.ndarray, rate_hz: float, settings: SegmentationSett
         right_limit = int(peaks[k + 1]) if k + 1 < len(peaks) else len(tilt) - 1
         before = phase_edge(tilt[left_limit : peak + 1][::-1], settings)
         after = phase_edge(tilt[peak : right_limit + 1], settings)
+        if after is not None and k + 1 == len(peaks) and after >= right_limit - peak:
+            after = None  # the recording stopped before the tilt was back
         if after is not None:
             after += settle_length(tilt[peak + int(round(after)) : right_limit + 1], settings)
         if before is None or after is None:

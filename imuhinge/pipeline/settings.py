@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 class ResampleSettings:
     """Putting each sensor onto the common analysis clock.
 
-    ``rate_hz``: the analysis clock. Hinges and swings carry almost nothing above 5 Hz, so
-    100 Hz keeps rep timing to 10 ms and lets the orientation filter integrate the gyro
-    accurately during fast swings. Each output sample is the mean of the (linearly
-    interpolated) input over its own interval, which keeps every degree the gyroscope
-    integrated and filters out what a faster sensor sees above the analysis band.
+    ``rate_hz``: the analysis clock, on which the orientation filter runs. Hinges and
+    swings carry almost nothing above 5 Hz; because each output sample is the mean of
+    the interpolated input over its own interval (which keeps every degree the gyroscope
+    integrated), 50 Hz measured as accurately as 100 Hz on training sessions (swings
+    included) at half the cost, and keeps rep timing to 20 ms.
     ``loss_warning_fraction``: warn when a sensor lost more than this share of its samples.
     ``bridge_error_share``: the share of the rotation made across a bridged loss that the
     bridge may have got wrong (it tells the orientation step which pass to trust).
     """
 
-    rate_hz: float = 100.0
+    rate_hz: float = 50.0
     loss_warning_fraction: float = 0.01
     bridge_error_share: float = 0.05
 
