@@ -1,63 +1,67 @@
-"""End-to-end accuracy on a handful of simulator TRAINING seeds (1000–1199), both modes.
+"""End-to-end accuracy against the simulator's truth, both modes, on many sessions.
 
-A small sample of what ``benchmarks/tune.py`` measures on 200 seeds; the thresholds are
-the product targets (the held-out benchmark, seeds 1–999, is ``benchmarks/accuracy.py``).
+The thresholds are the product targets of the offline analysis. Seeds 2000–2039 are used
+by this test only: the pipeline is tuned on 1000–1199 and the held-out benchmark
+(``benchmarks/accuracy.py``) reports on 1–999.
 """
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-simulation = pytest.importorskip("imuhinge.simulation")
+from imuhinge.pipeline.analyse import analyse_recording
+from imuhinge.simulation import SessionConfig, simulate_session
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from scoring import score_session, summarise  # noqa: E402
 
-from imuhinge.pipeline.analyse import analyse_recording  # noqa: E402
+DEADLIFT_SEEDS = range(2000, 2030)
+SWING_SEEDS = range(2030, 2040)
 
-SEEDS = range(1000, 1008)
 
-
-def _scores(scenario: str, sensors: tuple[str, ...]):
+@lru_cache(maxsize=None)
+def _scores(scenario: str, pelvis_only: bool):
+    seeds = DEADLIFT_SEEDS if scenario == "deadlift" else SWING_SEEDS
     scores = []
-    for seed in SEEDS:
-        config = simulation.SessionConfig.random(seed=seed, sensors=sensors, scenario=scenario)
-        recording, truth = simulation.simulate_session(config)
-        scores.append(score_session(analyse_recording(recording), truth))
+    for seed in seeds:
+        config = SessionConfig.random(seed=seed, sensors=("pelvis", "thorax"), scenario=scenario)
+        recording, truth = simulate_session(config)
+        analysis = analyse_recording(recording, pelvis_only=pelvis_only)
+        scores.append(score_session(analysis, truth))
     return summarise(scores)
 
 
-@pytest.fixture(scope="module")
-def deadlift_two_sensor():
-    return _scores("deadlift", ("pelvis", "thorax"))
-
-
-def test_two_sensor_reps_are_found_and_real(deadlift_two_sensor):
-    s = deadlift_two_sensor
-    assert s["found_pct"] >= 99.0 and s["real_pct"] >= 99.0
+@pytest.mark.parametrize("scenario", ["deadlift", "swing"])
+def test_two_sensor_reps_are_found_real_and_timed(scenario):
+    s = _scores(scenario, False)
+    assert s["found_pct"] >= 99.5 and s["real_pct"] >= 99.5
     assert s["start_median_s"] <= 0.15 and s["end_median_s"] <= 0.15
 
 
-def test_two_sensor_angles_are_accurate(deadlift_two_sensor):
-    s = deadlift_two_sensor
+def test_two_sensor_rep_count_is_exact_in_most_sessions():
+    assert _scores("deadlift", False)["exact_count_pct"] >= 95.0
+
+
+@pytest.mark.parametrize("scenario", ["deadlift", "swing"])
+def test_two_sensor_angles_are_within_a_degree(scenario):
+    s = _scores(scenario, False)
     assert s["pelvis_rmse_deg"] <= 1.0
     assert s["trunk_rmse_deg"] <= 1.0
     assert s["lumbar_rmse_deg"] <= 1.0
 
 
-def test_two_sensor_flags_are_right(deadlift_two_sensor):
-    assert deadlift_two_sensor["rounded_f1"] >= 0.95
-    assert deadlift_two_sensor["overextended_f1"] >= 0.9
+@pytest.mark.parametrize("scenario", ["deadlift", "swing"])
+def test_two_sensor_flags_are_right(scenario):
+    s = _scores(scenario, False)
+    assert s["rounded_f1"] >= 0.98
+    assert s["overextended_f1"] >= 0.95
 
 
-def test_swings_are_counted_and_measured():
-    s = _scores("swing", ("pelvis", "thorax"))
-    assert s["found_pct"] >= 98.0 and s["real_pct"] >= 99.0
-    assert s["pelvis_rmse_deg"] <= 1.0 and s["lumbar_rmse_deg"] <= 1.5
-
-
-def test_one_sensor_estimate_flags_rounding():
-    s = _scores("deadlift", ("pelvis",))
+@pytest.mark.parametrize("scenario", ["deadlift", "swing"])
+def test_one_sensor_finds_reps_and_estimates_rounding(scenario):
+    s = _scores(scenario, True)
     assert s["found_pct"] >= 99.0 and s["real_pct"] >= 99.0
     assert s["pelvis_rmse_deg"] <= 1.0
-    assert s["rounded_f1"] >= 0.85
+    assert s["rounded_f1"] >= 0.90
