@@ -134,7 +134,7 @@ def accuracy_record(summaries: dict, scores: dict, seeds_text: str) -> dict:
     return {
         "schema": "imuhinge.accuracy/1",
         "imuhinge_version": __version__,
-        "measured_on": f"simulated sessions, held-out seeds {seeds_text} (deadlift and swing sets)",
+        "measured_on": f"simulated sessions on held-out seeds {seeds_text}",
         "sessions": int(two["sessions"]),
         "reps": int(two["true_reps"]),
         "two_sensor": mode_figures(MODES[0]),
