@@ -28,6 +28,7 @@ BAD_INPUTS = {
     "time-backwards.csv": ("goes back in time", 21),
     "duplicate-timestamp.csv": ("repeats the previous time", 21),
     "unknown-sensor.csv": ("unknown sensor label 'ankle'", 16),
+    "missing-sensor-label.csv": ("the sensor label is missing", 16),
     "acceleration-in-m-per-s2.csv": ("looks like m/s²", None),
     "single-sample.csv": ("only 1 samples", None),
     "extra-field.csv": ("has 9 fields where the header has 8", 6),

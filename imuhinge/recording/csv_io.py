@@ -66,7 +66,7 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
         frame = pd.read_csv(
             io.BytesIO(raw),
             skiprows=header_index,
-            dtype={C.SENSOR: str},
+            dtype={C.SENSOR: "category"},
             skipinitialspace=True,
             skip_blank_lines=True,
             engine="c",
@@ -80,14 +80,15 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
 
     line_of_row = _RowLines(raw, header_index)
     numeric = _numeric_block(frame, source, line_of_row)
-    labels = frame[C.SENSOR].to_numpy(dtype=object)
-    _check_labels(labels, source, line_of_row)
+    labels = frame[C.SENSOR].cat
+    codes = labels.codes.to_numpy()
+    _check_labels(list(labels.categories), codes, source, line_of_row)
 
     streams: dict[str, SensorStream] = {}
     for label in C.SENSOR_LABELS:
-        rows = np.flatnonzero(labels == label)
-        if rows.size == 0:
+        if label not in labels.categories:
             continue
+        rows = np.flatnonzero(codes == labels.categories.get_loc(label))
         block = numeric[rows]
         stream = SensorStream(
             time_s=block[:, 0].copy(), acc_g=block[:, 1:4].copy(), gyr_dps=block[:, 4:7].copy()
@@ -226,11 +227,17 @@ def _numeric_block(frame: pd.DataFrame, source: str, line_of_row: "_RowLines") -
     return block
 
 
-def _check_labels(labels: np.ndarray, source: str, line_of_row: "_RowLines") -> None:
-    known = np.isin(labels, C.SENSOR_LABELS)
-    if not known.all():
-        row = int(np.flatnonzero(~known)[0])
-        shown = _clean_metadata(str(labels[row]))[:40]
+def _check_labels(
+    categories: list, codes: np.ndarray, source: str, line_of_row: "_RowLines"
+) -> None:
+    """Refuse a missing or unknown sensor label (labels are parsed as a categorical)."""
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise RecordingError(source, "the sensor label is missing", int(line_of_row[row]))
+    unknown = [i for i, name in enumerate(categories) if name not in C.SENSOR_LABELS]
+    if unknown:
+        row = int(np.flatnonzero(np.isin(codes, unknown))[0])
+        shown = _clean_metadata(str(categories[codes[row]]))[:40]
         raise RecordingError(
             source,
             f"unknown sensor label '{shown}' (expected {' or '.join(C.SENSOR_LABELS)})",
