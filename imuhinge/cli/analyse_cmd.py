@@ -12,9 +12,12 @@ def register(commands) -> None:
         help="analyse a recording: reps, angles, flagged reps, report and plot",
         description="Analyse a recording CSV (contract 1): find each rep, measure pelvic "
         "tilt, trunk inclination and lumbar flexion, and flag rounded or overextended reps. "
-        "Prints a per-rep table and a summary.",
+        "Prints a per-rep table and a summary. An export of MetaBase, phyphox or Sensor "
+        "Logger is imported on the way (see 'imuhinge import --help').",
     )
-    parser.add_argument("file", metavar="FILE", help="recording CSV")
+    parser.add_argument(
+        "file", metavar="FILE", nargs="+", help="recording CSV, or an export's file(s) or folder"
+    )
     parser.add_argument("--json", metavar="OUT", help="write the analysis JSON (contract 2); '-' for stdout")
     parser.add_argument("--plot", metavar="PNG", help="write the per-session plot")
     parser.add_argument("--report", metavar="HTML", help="write a self-contained HTML report")
@@ -76,11 +79,11 @@ def _positive_degrees(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from ..pipeline.analyse import analyse_recording
-    from ..recording import read_recording
     from ..report.outputs import write_outputs
+    from .import_cmd import load_for_command
 
-    recording = read_recording(args.file)
-    reference = read_recording(args.reference) if args.reference else None
+    recording = load_for_command(args.file)
+    reference = load_for_command([args.reference]) if args.reference else None
     analysis = analyse_recording(
         recording,
         thresholds_from(args),

@@ -15,7 +15,9 @@ def register(commands) -> None:
         "every rep shaded, flagged reps in red with their reason, and per-rep lumbar "
         "flexion against the threshold.",
     )
-    parser.add_argument("file", metavar="FILE", help="recording CSV")
+    parser.add_argument(
+        "file", metavar="FILE", nargs="+", help="recording CSV, or an export's file(s) or folder"
+    )
     parser.add_argument("-o", "--out", metavar="PNG", required=True, help="image to write (.png, .svg or .pdf)")
     add_threshold_options(parser)
     parser.set_defaults(handler=run)
@@ -23,10 +25,10 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..pipeline.analyse import analyse_recording
-    from ..recording import read_recording
     from ..report.plot import save_plot
+    from .import_cmd import load_for_command
 
-    analysis = analyse_recording(read_recording(args.file), thresholds_from(args))
+    analysis = analyse_recording(load_for_command(args.file), thresholds_from(args))
     save_plot(analysis, args.out)
     print(f"plot written to {args.out}")
     return 0
