@@ -105,3 +105,12 @@ def test_missing_file_is_bad_input(capsys):
 def test_every_corpus_file_is_listed():
     on_disk = {p.name for p in BAD.glob("*.csv")}
     assert on_disk == set(BAD_INPUTS)
+
+
+def test_a_2_gb_file_is_refused_before_it_is_read(tmp_path, capsys):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as sparse:
+        sparse.write(b"time_s,sensor,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps\n")
+        sparse.truncate(2 * 1024**3)
+    assert main(["analyse", str(path)]) == 2
+    assert "the file is 2.1 GB" in capsys.readouterr().err

@@ -23,6 +23,8 @@ MIN_RATE_HZ = 25.0 * 0.8
 MAX_RATE_HZ = 400.0 * 1.25
 MIN_SAMPLES = 10
 HEAD_BYTES = 65536
+MAX_FILE_BYTES = 1_000_000_000
+"""Larger files are refused before reading: the analysis holds a recording in memory."""
 """Metadata and the header must lie within this many bytes of the file's start."""
 METADATA_MAX_CHARS = 500
 """Metadata values longer than this are cut: they are untrusted text."""
@@ -32,6 +34,14 @@ def read_recording(path: str | os.PathLike) -> Recording:
     """Read and validate a recording CSV; raise ``RecordingError`` on anything malformed."""
     path_text = str(path)
     try:
+        size_bytes = Path(path).stat().st_size
+        if size_bytes > MAX_FILE_BYTES:
+            raise RecordingError(
+                path_text,
+                f"the file is {size_bytes / 1e9:.1f} GB; recordings up to "
+                f"{MAX_FILE_BYTES / 1e9:.0f} GB (about 10 hours of two sensors at 200 Hz) "
+                "are supported, so split it into sessions",
+            )
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise RecordingError(path_text, "no such file") from None
