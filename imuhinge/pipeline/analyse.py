@@ -17,6 +17,7 @@ from ..settings import Thresholds
 from . import one_sensor
 from .angles import lumbar_flexion_deg
 from .calibration import quiet_mask, standing_window
+from .gap_fill import segmentation_tilt_deg
 from .metrics import RepTraces, measure_rep
 from .reps import detect_reps
 from .resample import UniformStream, analysis_clock, resample_stream
@@ -46,7 +47,8 @@ def analyse_recording(
     pelvis = tracks[PELVIS]
     thorax = tracks.get(THORAX)
     time_s = pelvis.stream.time_s
-    spans = detect_reps(pelvis.angles.sagittal_deg, pelvis.stream.rate_hz, settings.segmentation)
+    finding_tilt_deg = rep_finding_tilt_deg(pelvis, thorax, settings)
+    spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, settings.segmentation)
 
     calibration = {
         "standing_start_s": round(float(time_s[window[0]]), 3),
@@ -97,6 +99,22 @@ def analyse_recording(
     )
 
 
+def rep_finding_tilt_deg(
+    pelvis: SegmentTrack, thorax: SegmentTrack | None, settings: PipelineSettings
+) -> np.ndarray:
+    """The pelvic tilt to find reps in: with a thorax sensor, pelvis gaps are filled from it.
+
+    Only segmentation sees the fill (so a rep inside a pelvis loss is still counted);
+    such a rep overlaps the gap and is flagged ``gap``, never judged on filled data.
+    """
+    if thorax is None:
+        return pelvis.angles.sagittal_deg
+    return segmentation_tilt_deg(
+        pelvis.angles.sagittal_deg, pelvis.stream.valid, thorax.angles.sagittal_deg,
+        thorax.stream.valid, pelvis.stream.rate_hz, settings.gap_fill,
+    )
+
+
 def build_tracks(
     recording: Recording, thresholds: Thresholds, pelvis_only: bool, settings: PipelineSettings
 ) -> tuple[dict[str, SegmentTrack], list[tuple[float, float]], list[str], tuple[int, int]]:
@@ -131,8 +149,10 @@ def build_tracks(
     quiet = {label: quiet_mask(stream, settings.calibration) for label, stream in streams.items()}
     together = np.logical_and.reduce(list(quiet.values()))
     window = standing_window(together, rate_hz, settings.calibration)
+    bridge_gaps = settings.filter.bridge_gaps and len(labels) > 1
     tracks = {
-        label: track_segment(streams[label], window, quiet[label], settings) for label in labels
+        label: track_segment(streams[label], window, quiet[label], settings, bridge_gaps)
+        for label in labels
     }
     for label, track in tracks.items():
         if not track.calibration.axis_found:

@@ -36,9 +36,17 @@ def segment_angles(
     rate_hz: float,
     calibration_window: tuple[int, int],
     settings: FilterSettings,
+    valid: np.ndarray | None = None,
 ) -> SegmentAngles:
-    """Angles of ``R_world_segment`` quaternions, zeroed on the calibration window, filtered."""
+    """Angles of ``R_world_segment`` quaternions, zeroed on the calibration window, filtered.
+
+    ``valid`` (optional): False inside long data gaps, where the orientation is unknown;
+    the angles there are replaced by a straight line between the gap's edges before filtering, so
+    the filter does not smear the jump at a gap's end into the measured samples next to it.
+    """
     sagittal, frontal, heading = sagittal_frontal_heading_deg(quaternions_to_matrices(quaternions_wxyz))
+    if valid is not None:
+        sagittal, frontal, heading = (bridge_invalid(x, valid) for x in (sagittal, frontal, heading))
     start, stop = calibration_window
     sagittal = sagittal - np.mean(sagittal[start:stop])
     frontal = frontal - np.mean(frontal[start:stop])
@@ -48,6 +56,20 @@ def segment_angles(
         frontal_deg=lowpass(frontal, rate_hz, settings),
         heading_deg=lowpass(heading, rate_hz, settings),
     )
+
+
+def bridge_invalid(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``x`` with samples where ``valid`` is False replaced by linear interpolation.
+
+    Unchanged when no sample, or every sample, is valid (nothing to interpolate from).
+    """
+    valid = np.asarray(valid, dtype=bool)
+    if valid.all() or not valid.any():
+        return x
+    index = np.arange(len(x))
+    out = np.array(x, dtype=np.float64)
+    out[~valid] = np.interp(index[~valid], index[valid], out[valid])
+    return out
 
 
 def lowpass(x: np.ndarray, rate_hz: float, settings: FilterSettings) -> np.ndarray:

@@ -97,11 +97,17 @@ class FilterSettings:
 
     ``cutoff_hz``: hinges and swings have their energy below about 2 Hz; 6 Hz keeps the
     peak of a one-second swing within 0.1° while removing noise. ``order``: filter order
-    of each pass.
+    of each pass. ``bridge_gaps``: in two-sensor mode, inside long data gaps, replace the
+    (unknown) angles by a straight line between the gap's edges before filtering, so the
+    jump where the orientation resumes is not smeared into the measured samples beside
+    the gap (it hid the first swing after a pelvis loss and skewed lockout of reps next
+    to gaps). One-sensor mode keeps its tuned behaviour: there the line changed rep edges
+    next to a gap, which the one-sensor estimate was fitted without.
     """
 
     cutoff_hz: float = 6.0
     order: int = 2
+    bridge_gaps: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,26 @@ class SegmentationSettings:
 
 
 @dataclass(frozen=True)
+class GapFillSettings:
+    """Two-sensor mode: filling pelvic tilt inside a pelvis gap from the trunk, to find reps.
+
+    ``enabled``: fill at all. Pelvic tilt is fitted as a linear function of trunk
+    inclination over up to ``context_s`` either side of the gap where both sensors were
+    received; at least ``min_context_s`` of such samples are needed, the trunk must move
+    at least ``min_trunk_range_deg`` over them, and the fitted scale (degrees of pelvis
+    per degree of trunk) must lie in [``min_scale``, ``max_scale``]. The filled trace is
+    used only to find reps; such reps are flagged ``gap``.
+    """
+
+    enabled: bool = True
+    context_s: float = 3.0
+    min_context_s: float = 1.0
+    min_trunk_range_deg: float = 10.0
+    min_scale: float = 0.2
+    max_scale: float = 2.0
+
+
+@dataclass(frozen=True)
 class MetricsSettings:
     """Per-rep measures.
 
@@ -151,4 +177,5 @@ class PipelineSettings:
     fusion: FusionSettings = field(default_factory=FusionSettings)
     filter: FilterSettings = field(default_factory=FilterSettings)
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
+    gap_fill: GapFillSettings = field(default_factory=GapFillSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)

@@ -51,8 +51,13 @@ def track_segment(
     window: tuple[int, int],
     quiet: np.ndarray,
     settings: PipelineSettings,
+    bridge_gaps: bool = False,
 ) -> SegmentTrack:
-    """Calibrate ``stream``, estimate its orientation and its angles."""
+    """Calibrate ``stream``, estimate its orientation and its angles.
+
+    ``bridge_gaps``: straighten the angles inside long gaps before filtering (see
+    ``FilterSettings.bridge_gaps``; the caller decides, as it depends on the mode).
+    """
     calibration = calibrate_sensor(stream, window, quiet, settings.calibration)
     rotation = calibration.rotation_segment_sensor
     gyr_segment = to_segment(rotation, stream.gyr_dps - calibration.gyro_bias_track_dps)
@@ -66,5 +71,6 @@ def track_segment(
         valid=stream.valid,
         bridge_error_deg=stream.bridge_error_deg,
     )
-    angles = segment_angles(quaternions, stream.rate_hz, window, settings.filter)
+    angles = segment_angles(quaternions, stream.rate_hz, window, settings.filter,
+                            valid=stream.valid if bridge_gaps else None)
     return SegmentTrack(stream, calibration, quaternions, angles)
