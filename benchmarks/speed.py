@@ -93,6 +93,15 @@ def main() -> None:
         print(f"{minutes:8g} {size_mb:7.1f} {parse_s:15.2f} {process_s:17.2f} {wall_s:10.2f} "
               f"{wall_s / parse_s:8.1f} {wall_s / process_s:10.1f} {rss_mb:8.0f} "
               f"{wall_s / minutes:9.3f} {status:5d}")
+    if len(rows) >= 3:
+        import numpy as np
+
+        minutes_axis = np.array([r[0] for r in rows])
+        walls = np.array([r[4] for r in rows])
+        slope, intercept = np.polyfit(minutes_axis, walls, 1)
+        worst = np.max(np.abs(walls - (intercept + slope * minutes_axis)) / walls)
+        print(f"linear fit: {intercept:.2f} s start-up + {slope:.3f} s per recorded minute;"
+              f" largest deviation from the line {100 * worst:.0f}%")
     print("pandas parse: pd.read_csv alone, in-process, best of 3; pandas process: a whole"
           " python process importing pandas and parsing; analyse: whole `python -m imuhinge"
           " analyse FILE --json OUT` process, best of 3.")
