@@ -65,17 +65,21 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
         raise RecordingError(source, "this is not UTF-8 text", line) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\r" in raw:
+        # Windows (CRLF) and old Mac (CR) line ends, even mixed, all become "\n", so the
+        # metadata scan, pandas and the line numbers in messages agree on what a line is.
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
-    head_lines = raw[:HEAD_BYTES].decode("utf-8", errors="replace").splitlines()
+    head_lines = raw[:HEAD_BYTES].decode("utf-8", errors="replace").split("\n")
     metadata, header_index = _read_metadata(head_lines, source)
     header_line = header_index + 1
     names = [n.strip() for n in head_lines[header_index].split(",")]
     _check_header(names, source, header_line)
+    header_offset = sum(len(line.encode("utf-8")) + 1 for line in head_lines[:header_index])
 
     try:
         frame = pd.read_csv(
-            io.BytesIO(raw),
-            skiprows=header_index,
+            io.BytesIO(raw[header_offset:]),
             dtype={C.SENSOR: "category"},
             skipinitialspace=True,
             skip_blank_lines=True,
@@ -203,7 +207,7 @@ class _RowLines:
 
     def __getitem__(self, row: int) -> int:
         if self._lines is None:
-            lines = self._raw.decode("utf-8").splitlines()
+            lines = self._raw.decode("utf-8").split("\n")
             self._lines = np.asarray(
                 [i + 1 for i in range(self._header_index + 1, len(lines)) if lines[i].strip()],
                 dtype=np.int64,
