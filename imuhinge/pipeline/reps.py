@@ -79,7 +79,9 @@ def detect_reps(tilt_deg: np.ndarray, rate_hz: float, settings: SegmentationSett
         if after is not None and k + 1 == len(peaks) and after >= right_limit - peak:
             after = None  # the recording stopped before the tilt was back
         if after is not None:
-            after += settle_length(tilt[peak + int(round(after)) : right_limit + 1], settings)
+            settle_from = peak + int(round(after))
+            settle_to = min(right_limit, settle_from + int(round(settings.settle_max_s * rate_hz)))
+            after += settle_length(tilt[settle_from : settle_to + 1], settings)
         if before is None or after is None:
             continue
         start = max(left_limit, peak - int(round(before)))

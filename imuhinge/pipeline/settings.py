@@ -122,8 +122,9 @@ class SegmentationSettings:
     (``onset_deg`` above the baseline is the fallback when the fit fails; the baseline is
     at most ``baseline_max_deg``). When the ascent stops more than ``settle_min_deg``
     short of the lowest tilt before the next rise (a rise is ``settle_rise_deg`` above
-    it), the settling is fitted as a further phase: a swing's hip snap. A rep lasts at
-    most ``max_rep_s``.
+    it), the settling is fitted as a further phase: a swing's hip snap; it is looked for
+    only within ``settle_max_s`` of the ascent's end, so the slow sway of standing after
+    the last rep of a set is not taken for settling. A rep lasts at most ``max_rep_s``.
     """
 
     min_peak_deg: float = 15.0
@@ -134,6 +135,7 @@ class SegmentationSettings:
     baseline_max_deg: float = 10.0
     settle_min_deg: float = 1.0
     settle_rise_deg: float = 0.5
+    settle_max_s: float = 0.6
     max_rep_s: float = 30.0
 
 
