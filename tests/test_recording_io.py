@@ -35,6 +35,9 @@ BAD_INPUTS = {
     "extra-field-after-metadata.csv": ("has 9 fields where the header has 8", 9),
     "no-pelvis.csv": ("no pelvis samples", None),
     "time-in-ms.csv": ("is time_s in seconds?", None),
+    "absurd-value.csv": ("'acc_x_g' holds 1e+12, which no recording can hold", 8),
+    "acceleration-beyond-range.csv": ("'acc_y_g' holds 57.3, beyond the range of any body-worn sensor", 8),
+    "nan-value-crlf.csv": ("'gyr_x_dps' is missing or NaN", 8),
 }
 
 

@@ -20,6 +20,7 @@ from .calibration import quiet_mask, standing_window
 from .gap_fill import segmentation_tilt_deg
 from .metrics import RepTraces, measure_rep
 from .reps import detect_reps
+from .saturation import saturated_spans_s
 from .resample import UniformStream, analysis_clock, resample_stream
 from .result import ESTIMATED, MEASURED, ONE_SENSOR, TWO_SENSOR, Analysis, AngleTraces
 from .settings import PipelineSettings
@@ -27,6 +28,8 @@ from .tracks import SegmentTrack, track_segment
 from .verdicts import judge_rep
 
 DEFAULT_SETTINGS = PipelineSettings()
+LONG_GAP_WARNING_S = 5.0
+"""A data gap longer than this gets its own warning (times, and that reps there are lost)."""
 
 
 def analyse_recording(
@@ -83,7 +86,16 @@ def analyse_recording(
         mode = ONE_SENSOR
         calibration["one_sensor_model"] = one_sensor.load_model().description
 
-    reps = [judge_rep(rep, thresholds, gaps_s) for rep in reps]
+    saturated = [span for label in tracks for span in saturated_spans_s(recording.streams[label])]
+    for label in tracks:
+        spans_s = saturated_spans_s(recording.streams[label])
+        if spans_s:
+            total_s = sum(b - a for a, b, _ in spans_s)
+            warnings.append(
+                f"the {label} sensor reached the end of its measuring range for {total_s:.1f} s "
+                "(set it to a wider range); reps then are not judged"
+            )
+    reps = [judge_rep(rep, thresholds, gaps_s, saturated) for rep in reps]
     if not spans and not pelvis.calibration.axis_found:
         warnings.append("no hinge movement was found in this recording")
     return Analysis(
@@ -108,11 +120,31 @@ def rep_finding_tilt_deg(
     such a rep overlaps the gap and is flagged ``gap``, never judged on filled data.
     """
     if thorax is None:
-        return pelvis.angles.sagittal_deg
+        return _without_long_gaps(
+            pelvis.angles.sagittal_deg, pelvis.stream, settings.segmentation.max_rep_s
+        )
     return segmentation_tilt_deg(
         pelvis.angles.sagittal_deg, pelvis.stream.valid, thorax.angles.sagittal_deg,
         thorax.stream.valid, pelvis.stream.rate_hz, settings.gap_fill,
     )
+
+
+def _without_long_gaps(tilt_deg: np.ndarray, stream: UniformStream, longest_s: float) -> np.ndarray:
+    """``tilt_deg`` with a straight line across each gap longer than a rep can last.
+
+    Inside such a gap the angle is the integral of an interpolated rate over minutes, and
+    its wander would look like reps; nothing in it was observed, so no rep may be found.
+    """
+    tilt = np.array(tilt_deg, dtype=np.float64)
+    for start_s, end_s in stream.gaps_s:
+        if end_s - start_s <= longest_s:
+            continue
+        a = int(np.searchsorted(stream.time_s, start_s, side="right")) - 1
+        b = int(np.searchsorted(stream.time_s, end_s, side="left"))
+        a, b = max(a, 0), min(b, len(tilt) - 1)
+        if b > a + 1:
+            tilt[a : b + 1] = np.linspace(tilt[a], tilt[b], b - a + 1)
+    return tilt
 
 
 def build_tracks(
@@ -140,10 +172,15 @@ def build_tracks(
             settings.resample.bridge_error_share,
         )
         streams[label] = stream
-        if stream.lost_fraction > settings.resample.loss_warning_fraction:
+        long_gaps = [(a, b) for a, b in stream.gaps_s if b - a > LONG_GAP_WARNING_S]
+        for a, b in long_gaps:
             warnings.append(
-                f"the {label} sensor lost {100 * stream.lost_fraction:.0f}% of its samples"
+                f"no data from the {label} sensor for {b - a:.0f} s (from {a:.1f} s to {b:.1f} s); "
+                "reps in that time could not be counted"
             )
+        lost = _loss_outside(recording.streams[label], stream, long_gaps)
+        if lost > settings.resample.loss_warning_fraction:
+            warnings.append(f"the {label} sensor lost {100 * lost:.0f}% of its samples")
         if not stream.valid.any():
             raise AnalysisError(f"the {label} sensor's samples do not overlap the pelvis sensor's")
     quiet = {label: quiet_mask(stream, settings.calibration) for label, stream in streams.items()}
@@ -192,3 +229,15 @@ def _merge(gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def _loss_outside(raw, stream: UniformStream, long_gaps: list[tuple[float, float]]) -> float:
+    """The share of samples lost, not counting the long gaps that are reported apart."""
+    if not long_gaps:
+        return stream.lost_fraction
+    t = raw.time_s
+    span_s = float(t[-1] - t[0]) - sum(
+        max(0.0, min(b, t[-1]) - max(a, t[0])) for a, b in long_gaps
+    )
+    expected = span_s * stream.nominal_rate_hz + 1.0
+    return float(max(0.0, 1.0 - (len(t) - len(long_gaps)) / expected)) if expected > 1.0 else 0.0

@@ -20,6 +20,9 @@ ESTIMATED = "estimated"
 ROUNDED = "rounded"
 OVEREXTENDED = "overextended"
 GAP = "gap"
+SATURATED = "saturated"
+NOT_JUDGED_FLAGS = (GAP, SATURATED)
+"""Flags meaning the rep's data cannot be trusted, so it was reported but not judged."""
 
 
 @dataclass

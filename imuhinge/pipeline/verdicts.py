@@ -2,7 +2,8 @@
 
 ``rounded``: peak lumbar flexion above the limit. ``overextended``: lumbar extension at
 lockout above the limit. ``gap``: the rep overlaps a data gap too long to bridge; such a
-rep is reported but not judged, because its numbers may be wrong. Each reason is one
+rep is reported but not judged, because its numbers may be wrong. ``saturated``: a
+sensor sat at the end of its measuring range during the rep; likewise not judged. Each reason is one
 sentence a patient understands, with the number that triggered it and the limit; in
 one-sensor mode the number is called an estimate.
 """
@@ -12,16 +13,31 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..settings import Thresholds
-from .result import ESTIMATED, GAP, OVEREXTENDED, ROUNDED, RepResult
+from .result import ESTIMATED, GAP, OVEREXTENDED, ROUNDED, SATURATED, RepResult
 
 
-def judge_rep(rep: RepResult, thresholds: Thresholds, gaps_s: list[tuple[float, float]]) -> RepResult:
-    """A copy of ``rep`` with its flags and reasons filled in."""
-    lost_s = overlapping_gap_s(rep.start_s, rep.end_s, gaps_s)
-    if lost_s > 0.0:
-        return replace(rep, flags=[GAP], reasons=[gap_reason(lost_s)])
+def judge_rep(
+    rep: RepResult,
+    thresholds: Thresholds,
+    gaps_s: list[tuple[float, float]],
+    saturated_s: list[tuple[float, float, str]] = (),
+) -> RepResult:
+    """A copy of ``rep`` with its flags and reasons filled in.
+
+    ``saturated_s``: (start, end, which sensor part) where a sensor was at full scale.
+    """
     flags: list[str] = []
     reasons: list[str] = []
+    lost_s = overlapping_gap_s(rep.start_s, rep.end_s, gaps_s)
+    if lost_s > 0.0:
+        flags.append(GAP)
+        reasons.append(gap_reason(lost_s))
+    clipped = [what for a, b, what in saturated_s if a < rep.end_s and b > rep.start_s]
+    if clipped:
+        flags.append(SATURATED)
+        reasons.append(saturated_reason(clipped[0]))
+    if flags:
+        return replace(rep, flags=flags, reasons=reasons)
     estimated = rep.lumbar_flexion_source == ESTIMATED
     if rep.lumbar_flexion_deg is not None and rep.lumbar_flexion_deg > thresholds.max_lumbar_flexion_deg:
         flags.append(ROUNDED)
@@ -65,4 +81,11 @@ def gap_reason(lost_s: float) -> str:
     return (
         f"The sensor signal dropped out for {lost_s:.1f} s during this rep, "
         "so it was not judged."
+    )
+
+
+def saturated_reason(what: str) -> str:
+    return (
+        f"The sensor's {what} reached the end of its measuring range during this rep, "
+        "so its numbers are not reliable and it was not judged."
     )

@@ -28,6 +28,23 @@ MAX_FILE_BYTES = 1_000_000_000
 """Metadata and the header must lie within this many bytes of the file's start."""
 METADATA_MAX_CHARS = 500
 """Metadata values longer than this are cut: they are untrusted text."""
+MAX_SPAN_S = 12 * 3600.0
+"""A sensor's samples may span at most this long (the analysis clock covers the span)."""
+MAX_ABS_VALUE = 1e9
+"""Any number beyond this is corrupt whatever its unit (and would overflow arithmetic)."""
+MAX_ABS_ACC_G = 40.0
+MAX_ABS_GYR_DPS = 4500.0
+"""No body-worn IMU measures beyond these (the widest ranges sold are ±32 g, ±4000 °/s)."""
+UNIT_WINDOWS_S = (0.5, 1.0, 2.0)
+UNIT_SMOOTH_S = 0.25
+UNIT_MIN_TILT_DEG = 20.0
+UNIT_MIN_WINDOWS = 3
+UNIT_MIN_RATIO = 0.15
+"""The gyroscope unit check: over windows of 0.5, 1 and 2 s (a swing's half cycle to a
+slow hinge) where the accelerometer (averaged over 0.25 s, so the body's own
+acceleration fades) tilts by 20° or more, the gyroscope must have turned by at least
+0.15 times as much (it turns by about as much, or more when the
+sensor also rotates about the vertical; in rad/s it shows 57 times less)."""
 
 
 def read_recording(path: str | os.PathLike) -> Recording:
@@ -87,7 +104,7 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
         )
     except pd.errors.ParserError as exc:
         problem, line = _parser_problem(str(exc))
-        raise RecordingError(source, problem, line) from None
+        raise RecordingError(source, problem, None if line is None else line + header_index) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise RecordingError(source, "the file has a header but no samples", header_line)
@@ -145,17 +162,18 @@ def format_recording(recording: Recording) -> str:
 def _read_metadata(head_lines: list[str], source: str) -> tuple[dict[str, str], int]:
     """Metadata from leading ``# key: value`` lines, and the index of the header line."""
     metadata: dict[str, str] = {}
-    index = 0
+    last = 0
     for index, line in enumerate(head_lines):
         stripped = line.strip()
         if not stripped:
             continue
         if not stripped.startswith("#"):
             return metadata, index
+        last = index
         key, sep, value = stripped[1:].partition(":")
         if sep:
             metadata[_clean_metadata(key.strip())] = _clean_metadata(value.strip())
-    raise RecordingError(source, "the file has no header row, only comment lines", index + 1)
+    raise RecordingError(source, "the file has no header row, only comment lines", last + 1)
 
 
 def _clean_metadata(text: str) -> str:
@@ -183,7 +201,7 @@ def _check_header(names: list[str], source: str, line: int) -> None:
 
 
 def _parser_problem(message: str) -> tuple[str, int | None]:
-    """Turn pandas' tokenizer message into our wording and its (file-absolute) line number."""
+    """Turn pandas' tokenizer message into our wording and its line number (1 = the header)."""
     import re
 
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
@@ -237,6 +255,14 @@ def _numeric_block(frame: pd.DataFrame, source: str, line_of_row: "_RowLines") -
         what = "is missing or NaN" if np.isnan(block[row, col]) else "is infinite"
         raise RecordingError(
             source, f"'{C.NUMERIC_COLUMNS[col]}' {what}", int(line_of_row[row])
+        )
+    absurd = np.abs(block) > MAX_ABS_VALUE
+    if absurd.any():
+        row, col = np.argwhere(absurd)[0]
+        raise RecordingError(
+            source,
+            f"'{C.NUMERIC_COLUMNS[col]}' holds {block[row, col]:.6g}, which no recording can hold",
+            int(line_of_row[row]),
         )
     return block
 
@@ -301,6 +327,13 @@ def _check_stream(
             f"the {label} accelerometer's typical magnitude is {norm_g:.3g} g; a body-worn "
             "sensor reads about 1 g, so the values are not in g",
         )
+    span_s = float(stream.time_s[-1] - stream.time_s[0])
+    if span_s > MAX_SPAN_S:
+        raise RecordingError(
+            source,
+            f"the {label} sensor's time_s spans {span_s / 3600:.3g} hours; recordings up to "
+            f"{MAX_SPAN_S / 3600:.0f} hours are supported (is time_s in seconds since the start?)",
+        )
     gyr_peak = float(np.percentile(np.abs(stream.gyr_dps), 99.9))
     if gyr_peak > 2500.0:
         raise RecordingError(
@@ -308,3 +341,85 @@ def _check_stream(
             f"the {label} gyroscope reaches {gyr_peak:.0f} °/s; that is beyond any body-worn "
             "sensor's range, so the values are not in degrees per second",
         )
+    _check_range(label, stream, rows, source, line_of_row)
+    _check_gyro_unit(label, stream, source)
+
+
+def _check_range(
+    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: "_RowLines"
+) -> None:
+    """Refuse a single sample beyond what any body-worn sensor measures (a corrupt value)."""
+    for values, names, limit, unit in (
+        (stream.acc_g, C.ACC_G, MAX_ABS_ACC_G, "g"),
+        (stream.gyr_dps, C.GYR_DPS, MAX_ABS_GYR_DPS, "°/s"),
+    ):
+        beyond = np.abs(values) > limit
+        if beyond.any():
+            k, axis = (int(i) for i in np.argwhere(beyond)[0])
+            raise RecordingError(
+                source,
+                f"'{names[axis]}' holds {values[k, axis]:.6g}, beyond the range of any "
+                f"body-worn sensor (±{limit:g} {unit})",
+                int(line_of_row[rows[k]]),
+            )
+
+
+def _running_integral(time_s: np.ndarray, values: np.ndarray, query_s: np.ndarray) -> np.ndarray:
+    """Integral of the linear interpolant of ``values`` (n, 3) from ``time_s[0]`` to each query."""
+    steps = np.diff(time_s)[:, None] * 0.5 * (values[1:] + values[:-1])
+    cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(steps, axis=0)])
+    return np.column_stack([np.interp(query_s, time_s, cumulative[:, k]) for k in range(values.shape[1])])
+
+
+def _check_gyro_unit(label: str, stream: SensorStream, source: str) -> None:
+    """Refuse a gyroscope that turns far less than the accelerometer says the sensor tilted.
+
+    That is what a gyroscope in radians per second looks like (57 times too small), or one
+    whose values are not rates at all. See ``UNIT_MIN_RATIO``.
+    """
+    t = stream.time_s
+    half = 0.5 * UNIT_SMOOTH_S
+    rate_hz = stream.median_rate_hz
+    tilts, turns = [], []
+    for window_s in UNIT_WINDOWS_S:
+        starts = np.arange(t[0] + half, t[-1] - half - window_s, 0.5 * window_s)
+        if not len(starts):
+            continue
+        ends = starts + window_s
+        # skip windows with a loss (interpolation would only guess there)
+        received = np.searchsorted(t, ends + half) - np.searchsorted(t, starts - half)
+        whole = received >= 0.8 * (window_s + UNIT_SMOOTH_S) * rate_hz
+        edges = np.concatenate([starts, ends])
+        mean_acc = _running_integral(t, stream.acc_g, edges + half)
+        mean_acc -= _running_integral(t, stream.acc_g, edges - half)
+        direction = mean_acc / np.maximum(np.linalg.norm(mean_acc, axis=1, keepdims=True), 1e-12)
+        cosine = np.sum(direction[: len(starts)] * direction[len(starts) :], axis=1)
+        tilt_deg = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+        turned = _running_integral(t, stream.gyr_dps, ends) - _running_integral(t, stream.gyr_dps, starts)
+        keep = whole & (tilt_deg >= UNIT_MIN_TILT_DEG)
+        tilts.append(tilt_deg[keep])
+        turns.append(np.linalg.norm(turned[keep], axis=1))
+    tilt_deg = np.concatenate(tilts) if tilts else np.empty(0)
+    turned_deg = np.concatenate(turns) if turns else np.empty(0)
+    if len(tilt_deg) < UNIT_MIN_WINDOWS:
+        return
+    tilting = slice(None)
+    ratio = float(np.median(turned_deg[tilting] / tilt_deg[tilting]))
+    if ratio >= UNIT_MIN_RATIO:
+        return
+    shown_tilt = float(np.median(tilt_deg[tilting]))
+    shown_turn = float(np.median(turned_deg[tilting]))
+    if 1 / 150 < ratio < 1 / 25:
+        raise RecordingError(
+            source,
+            f"the {label} gyroscope turns about {1 / ratio:.0f} times less than the "
+            f"accelerometer tilts ({shown_turn:.2g}° against {shown_tilt:.0f}° over a movement); "
+            "that looks like radians per second, but the recording must be in degrees per "
+            "second (multiply by 57.3)",
+        )
+    raise RecordingError(
+        source,
+        f"the {label} gyroscope barely turns while the accelerometer tilts "
+        f"({shown_turn:.2g}° against {shown_tilt:.0f}° over a movement), so the gyroscope values "
+        "are not angular rates in degrees per second",
+    )

@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..pipeline.result import ESTIMATED, GAP, ONE_SENSOR, OVEREXTENDED, ROUNDED, TWO_SENSOR, Analysis, RepResult
+from ..pipeline.result import (
+    ESTIMATED, GAP, NOT_JUDGED_FLAGS, ONE_SENSOR, OVEREXTENDED, ROUNDED, SATURATED, TWO_SENSOR, Analysis,
+    RepResult,
+)
 from .accuracy import (
     ACCURACY_PATH,
     METRIC_LABELS,
@@ -109,6 +112,8 @@ def _summary(analysis: Analysis) -> str:
             tiles.append((counts[OVEREXTENDED], "arched (overextended)", "bad" if counts[OVEREXTENDED] else ""))
         if counts.get(GAP):
             tiles.append((counts[GAP], "not judged (data gap)", "grey"))
+        if counts.get(SATURATED):
+            tiles.append((counts[SATURATED], "not judged (sensor saturated)", "grey"))
     tile_html = "".join(
         f'<div class="tile {kind}"><span class="n">{number}</span><span>{escape(label)}</span></div>'
         for number, label, kind in tiles
@@ -121,7 +126,7 @@ def _summary(analysis: Analysis) -> str:
         rounded = [r.rep for r in reps if ROUNDED in r.flags]
         arched = [r.rep for r in reps if OVEREXTENDED in r.flags]
         gaps = [r.rep for r in reps if is_not_judged(r)]
-        other = [r for r in reps if r.flags and not (set(r.flags) & {ROUNDED, OVEREXTENDED, GAP})]
+        other = [r for r in reps if r.flags and not (set(r.flags) & {ROUNDED, OVEREXTENDED, *NOT_JUDGED_FLAGS})]
         if rounded:
             sentences.append(
                 f"In {_count(len(rounded), 'rep')} the lower back rounded more than "
@@ -135,7 +140,7 @@ def _summary(analysis: Analysis) -> str:
         if gaps:
             sentences.append(
                 f"{_count(len(gaps), 'rep').capitalize()} could not be judged because sensor data was "
-                f"missing ({_rep_list(gaps)})."
+                f"missing or beyond the sensor's range ({_rep_list(gaps)})."
             )
         if other:
             sentences.append(f"{_count(len(other), 'rep').capitalize()} had other flags; see the table.")

@@ -308,7 +308,7 @@ def _draw_rep_bars(axes: "Axes", analysis: Analysis) -> None:
     axes.axhline(0.0, color="black", linewidth=0.6, zorder=4)
     for rep, value in zip(reps, flexion) if not many else ():
         if not math.isfinite(value):
-            axes.text(rep.rep, 0.5, "not judged" if GAP in rep.flags else "no value", rotation=90,
+            axes.text(rep.rep, 0.5, "not judged" if is_not_judged(rep) else "no value", rotation=90,
                       ha="center", va="bottom", fontsize=8, color="#616161", zorder=5)
 
     top = max(limits.max_lumbar_flexion_deg, float(np.nanmax(flexion, initial=0.0))) * 1.15 + 2.0

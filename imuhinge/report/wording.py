@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import PurePath
 
-from ..pipeline.result import GAP, ONE_SENSOR, OVEREXTENDED, ROUNDED, Analysis
+from ..pipeline.result import GAP, NOT_JUDGED_FLAGS, ONE_SENSOR, OVEREXTENDED, ROUNDED, SATURATED, Analysis
 
 MISSING = "–"
 
@@ -17,13 +17,14 @@ FLAG_WORDS = {
     ROUNDED: "rounded",
     OVEREXTENDED: "arched",
     GAP: "gap",
+    SATURATED: "saturated",
     "side_bend": "side bend",
     "rotation": "twisted",
     "shallow": "shallow",
 }
 """Short word for each flag, as drawn above a flagged rep in the plot."""
 
-_SUMMARY_ORDER = (ROUNDED, OVEREXTENDED, GAP)
+_SUMMARY_ORDER = (ROUNDED, OVEREXTENDED, GAP, SATURATED)
 
 
 def flag_word(flag: str) -> str:
@@ -32,8 +33,8 @@ def flag_word(flag: str) -> str:
 
 
 def is_not_judged(rep) -> bool:
-    """True when the only reason a rep is flagged is a data gap (it was not judged)."""
-    return bool(rep.flags) and set(rep.flags) == {GAP}
+    """True when a rep is flagged only for untrustworthy data (a gap, saturation): not judged."""
+    return bool(rep.flags) and set(rep.flags) <= set(NOT_JUDGED_FLAGS)
 
 
 def arching_measured(analysis: Analysis) -> bool:
@@ -66,7 +67,9 @@ def summary_line(analysis: Analysis) -> str:
         parts.append(f"{counts[OVEREXTENDED]} overextended")
     others = [flag for flag in counts if flag not in ("reps", "clean", ROUNDED, OVEREXTENDED)]
     for flag in sorted(others, key=lambda f: (_SUMMARY_ORDER + (f,)).index(f)):
-        label = "not judged (data gap)" if flag == GAP else flag.replace("_", " ")
+        label = {GAP: "not judged (data gap)", SATURATED: "not judged (sensor saturated)"}.get(
+            flag, flag.replace("_", " ")
+        )
         parts.append(f"{counts[flag]} {label}")
     return f"{reps} rep{'s' if reps != 1 else ''}: " + ", ".join(parts)
 
