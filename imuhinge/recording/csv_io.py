@@ -364,11 +364,18 @@ def _check_range(
             )
 
 
-def _running_integral(time_s: np.ndarray, values: np.ndarray, query_s: np.ndarray) -> np.ndarray:
-    """Integral of the linear interpolant of ``values`` (n, 3) from ``time_s[0]`` to each query."""
-    steps = np.diff(time_s)[:, None] * 0.5 * (values[1:] + values[:-1])
-    cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(steps, axis=0)])
-    return np.column_stack([np.interp(query_s, time_s, cumulative[:, k]) for k in range(values.shape[1])])
+class _RunningIntegral:
+    """Integral of the linear interpolant of ``values`` (n, 3) from ``time_s[0]``, at any time."""
+
+    def __init__(self, time_s: np.ndarray, values: np.ndarray):
+        steps = np.diff(time_s)[:, None] * 0.5 * (values[1:] + values[:-1])
+        self._time_s = time_s
+        self._cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(steps, axis=0)])
+
+    def at(self, query_s: np.ndarray) -> np.ndarray:
+        return np.column_stack(
+            [np.interp(query_s, self._time_s, self._cumulative[:, k]) for k in range(self._cumulative.shape[1])]
+        )
 
 
 def _check_gyro_unit(label: str, stream: SensorStream, source: str) -> None:
@@ -380,6 +387,8 @@ def _check_gyro_unit(label: str, stream: SensorStream, source: str) -> None:
     t = stream.time_s
     half = 0.5 * UNIT_SMOOTH_S
     rate_hz = stream.median_rate_hz
+    acc_integral = _RunningIntegral(t, stream.acc_g)
+    gyr_integral = _RunningIntegral(t, stream.gyr_dps)
     tilts, turns = [], []
     for window_s in UNIT_WINDOWS_S:
         starts = np.arange(t[0] + half, t[-1] - half - window_s, 0.5 * window_s)
@@ -390,12 +399,11 @@ def _check_gyro_unit(label: str, stream: SensorStream, source: str) -> None:
         received = np.searchsorted(t, ends + half) - np.searchsorted(t, starts - half)
         whole = received >= 0.8 * (window_s + UNIT_SMOOTH_S) * rate_hz
         edges = np.concatenate([starts, ends])
-        mean_acc = _running_integral(t, stream.acc_g, edges + half)
-        mean_acc -= _running_integral(t, stream.acc_g, edges - half)
+        mean_acc = acc_integral.at(edges + half) - acc_integral.at(edges - half)
         direction = mean_acc / np.maximum(np.linalg.norm(mean_acc, axis=1, keepdims=True), 1e-12)
         cosine = np.sum(direction[: len(starts)] * direction[len(starts) :], axis=1)
         tilt_deg = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-        turned = _running_integral(t, stream.gyr_dps, ends) - _running_integral(t, stream.gyr_dps, starts)
+        turned = gyr_integral.at(ends) - gyr_integral.at(starts)
         keep = whole & (tilt_deg >= UNIT_MIN_TILT_DEG)
         tilts.append(tilt_deg[keep])
         turns.append(np.linalg.norm(turned[keep], axis=1))
@@ -403,12 +411,11 @@ def _check_gyro_unit(label: str, stream: SensorStream, source: str) -> None:
     turned_deg = np.concatenate(turns) if turns else np.empty(0)
     if len(tilt_deg) < UNIT_MIN_WINDOWS:
         return
-    tilting = slice(None)
-    ratio = float(np.median(turned_deg[tilting] / tilt_deg[tilting]))
+    ratio = float(np.median(turned_deg / tilt_deg))
     if ratio >= UNIT_MIN_RATIO:
         return
-    shown_tilt = float(np.median(tilt_deg[tilting]))
-    shown_turn = float(np.median(turned_deg[tilting]))
+    shown_tilt = float(np.median(tilt_deg))
+    shown_turn = float(np.median(turned_deg))
     if 1 / 150 < ratio < 1 / 25:
         raise RecordingError(
             source,
