@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..pipeline.result import ESTIMATED, GAP, ONE_SENSOR, OVEREXTENDED, ROUNDED, Analysis, RepResult
+from ..pipeline.result import ESTIMATED, ONE_SENSOR, OVEREXTENDED, ROUNDED, Analysis, RepResult
 from .wording import display_name, duration_words, flag_word, flagged_count, is_not_judged, mode_short
 
 if TYPE_CHECKING:
