@@ -108,7 +108,9 @@ class LiveRecordingWriter:
     ):
         unknown = [label for label in sensors if label not in C.SENSOR_LABELS]
         if unknown or C.PELVIS not in sensors:
-            raise ValueError(f"sensors must be {C.PELVIS} and optionally {C.THORAX}, got {list(sensors)}")
+            raise ValueError(
+                f"sensors must be {C.PELVIS} and optionally {C.THORAX}, got {list(sensors)}"
+            )
         self.path = Path(path)
         self.metadata = dict(metadata)
         self.sensors = dict(sensors)
@@ -159,9 +161,13 @@ class LiveRecordingWriter:
         if sensor not in self.sensors:
             raise ValueError(f"unknown sensor {sensor!r}; this recording has {list(self.sensors)}")
         time_s = np.round(np.asarray(time_s, dtype=np.float64).reshape(-1), TIME_DECIMALS)
-        values = np.hstack([np.asarray(acc_g, np.float64).reshape(-1, 3), np.asarray(gyr_dps, np.float64).reshape(-1, 3)])
+        values = np.hstack([
+            np.asarray(acc_g, np.float64).reshape(-1, 3),
+            np.asarray(gyr_dps, np.float64).reshape(-1, 3),
+        ])
         finite = np.isfinite(time_s) & np.isfinite(values).all(axis=1)
-        before = np.maximum.accumulate(np.concatenate(([self._last_time_s[sensor]], np.where(finite, time_s, -np.inf))))[:-1]
+        candidates_s = np.concatenate(([self._last_time_s[sensor]], np.where(finite, time_s, -np.inf)))
+        before = np.maximum.accumulate(candidates_s)[:-1]
         keep = finite & (time_s > before)
         self.summary.dropped_samples[sensor] += int(len(time_s) - keep.sum())
         time_s, values = time_s[keep], values[keep]
