@@ -1,0 +1,1 @@
+"""Emulated BlueZ (org.bluez on a private D-Bus) for testing bleak without hardware."""
