@@ -1,0 +1,94 @@
+"""What the live processor tells the screen: its settings, per-rep events, current angles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..pipeline.result import RepResult
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """The live-only choices; every analysis setting is shared with the offline pipeline.
+
+    ``calibration_s``: quiet standing (all sensors still) needed before tracking starts.
+    ``update_interval_s``: the processor runs its steps once this much new data (session
+    time) is in. ``raw_context_s``: raw samples kept before each new block so resampling
+    sees the same neighbours as offline. ``sensor_lag_limit_s``: a sensor whose data lags
+    the newest sample by more than this is treated as lost for now, so one silent sensor
+    does not stall the other. ``window_s``: the rolling window reps are looked for in
+    (longer than the longest rep). ``return_deg`` / ``stay_s``: a rep is over once the
+    tilt has stayed within ``return_deg`` of the level it ended at for ``stay_s``;
+    ``next_rise_deg``: or once the tilt has risen this much from its low after the rep
+    (the next rep has begun, as in continuous swings).
+    ``acc_trust_causal``: the accelerometer test of the orientation step looks back over
+    its window instead of centring it (the future is not known live).
+    """
+
+    calibration_s: float = 3.0
+    update_interval_s: float = 0.05
+    raw_context_s: float = 1.0
+    sensor_lag_limit_s: float = 0.5
+    window_s: float = 40.0
+    return_deg: float = 3.0
+    stay_s: float = 0.3
+    next_rise_deg: float = 5.0
+
+
+@dataclass(frozen=True)
+class LiveRep:
+    """One finished rep, as the live processor judged it (s, deg).
+
+    ``emitted_s`` is the session time of the newest processed sample when the rep was
+    emitted, so ``emitted_s - end_s`` is its latency in session time. ``result`` holds
+    every contract-2 field (the same ``RepResult`` the offline analysis makes).
+    """
+
+    rep: int
+    start_s: float
+    bottom_s: float
+    end_s: float
+    pelvis_tilt_deg: float
+    trunk_inclination_deg: float | None
+    lumbar_flexion_deg: float | None
+    lumbar_flexion_source: str
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    emitted_s: float
+    result: RepResult = field(repr=False)
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.flags
+
+    @classmethod
+    def from_result(cls, result: RepResult, emitted_s: float) -> "LiveRep":
+        return cls(
+            rep=result.rep,
+            start_s=result.start_s,
+            bottom_s=result.bottom_s,
+            end_s=result.end_s,
+            pelvis_tilt_deg=result.pelvis_tilt_deg,
+            trunk_inclination_deg=result.trunk_inclination_deg,
+            lumbar_flexion_deg=result.lumbar_flexion_deg,
+            lumbar_flexion_source=result.lumbar_flexion_source,
+            flags=tuple(result.flags),
+            reasons=tuple(result.reasons),
+            emitted_s=emitted_s,
+            result=result,
+        )
+
+
+@dataclass(frozen=True)
+class CurrentAngles:
+    """The newest filtered angles (deg) at ``time_s``; None where the sensors cannot give one.
+
+    ``provisional`` is True before the first rep: the forward direction is not known yet,
+    so the numbers are tilt magnitudes (how far from standing, either way).
+    """
+
+    time_s: float
+    pelvis_tilt_deg: float
+    trunk_inclination_deg: float | None
+    lumbar_flexion_deg: float | None
+    provisional: bool

@@ -1,0 +1,562 @@
+"""The live analysis: the offline pipeline's steps, fed block by block, causal throughout.
+
+``LiveProcessor.feed(sensor, time_s, acc_g, gyr_dps)`` takes samples as they arrive and, once
+``update_interval_s`` of new data is in on every live sensor, runs the steps of
+``imuhinge.pipeline`` on it, in the same order and with the same settings and thresholds:
+
+1. **Resample** (``resample.resample_stream``) each sensor onto the shared 50 Hz analysis
+   clock, over the new ticks plus ``raw_context_s`` of raw samples before them.
+2. **Calibrate** (``calibration``): guided. The state is ``calibrating`` while the user is
+   asked to hold still; once every sensor has been quiet (``quiet_mask``) for
+   ``calibration_s`` in a row, the gyroscope bias (``gyro_bias_track_dps`` over that
+   stretch) and "up" (its mean accelerometer direction) are fixed, and the state is ``ready``.
+3. **Orientation** (``orientation.OrientationFilter``): one imufusion AHRS per sensor, fed
+   sample by sample, forwards only, from the start of the calibration stretch on.
+4. **Angles** (``axes.sagittal_frontal_heading_deg``, zeroed on calibration standing) with
+   a causal Butterworth low-pass of the same order and cut-off (``scipy.signal.sosfilt``
+   with its state kept between blocks) instead of the zero-phase one.
+5. **Reps** (``reps.detect_reps`` on ``analyse.rep_finding_tilt_deg``) on a rolling window
+   that starts where the last emitted rep ended (where offline starts looking for the next
+   one). A rep is emitted once it has ended: the tilt has stayed within ``return_deg`` of
+   its end level for ``stay_s``, or has risen ``next_rise_deg`` from its low after the rep,
+   or a later rep is already found.
+6. **Metrics, one-sensor estimate, verdicts** (``metrics.measure_rep``,
+   ``one_sensor.estimate_reps``, ``verdicts.judge_rep``) exactly as offline.
+
+The mediolateral (left) axis. Offline takes it from the whole recording's movement. Live,
+the AHRS runs from calibration in a *provisional* segment frame: up from calibration, and
+as left the sensor axis most nearly horizontal. Until the first rep only the tilt
+*magnitude* (angle of the segment from its standing up, either way) is known; reps are
+looked for in it. When the first one has ended, ``calibration.mediolateral_axis`` and
+``forward_sign`` are run on the gyroscope and accelerometer from calibration to then,
+giving the true left axis and its sign; the true frame differs from the provisional one
+by a fixed turn about up, and the gravity-only AHRS is unchanged by such a turn
+(``R_world_segment = Rz · R_provisional · Rzᵀ``), so the orientation already computed is
+converted, not recomputed; angles since calibration are then recomputed and reps are
+looked for again, so the first rep is judged too. If that first rep had too little
+rotation to find the axis, the next rep tries again. The axis is then kept for the session.
+
+What cannot be done as offline does it, and is done here instead:
+- the orientation runs forwards only (offline blends a backward pass; live peaks read a
+  little differently after long movement without a rest);
+- the gyroscope bias is the calibration's, not followed through the session;
+- the accelerometer trust test and the quiet test look back over their windows, not
+  around the sample; the low-pass delays the angles by about 40 ms;
+- the left axis comes from the first rep(s), not from the whole session;
+- inside a long data gap the orientation is held (no interpolated rates are integrated),
+  and the AHRS restarts at the first still sample after it, as offline;
+- the end of a swing's settling is looked for only until the rep is emitted;
+- saturation is judged only in the end-of-session analysis.
+The end-of-session analysis of the recording is the reference; the live verdicts are the
+quick feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from scipy.signal import butter, sosfilt, sosfilt_zi
+
+from ..recording import SensorStream
+from ..recording.columns import PELVIS, THORAX
+from ..settings import Thresholds
+from ..pipeline import one_sensor
+from ..pipeline.analyse import DEFAULT_SETTINGS, rep_finding_tilt_deg
+from ..pipeline.angles import SegmentAngles, lumbar_flexion_deg
+from ..pipeline.axes import quaternions_to_matrices, sagittal_frontal_heading_deg, segment_from_sensor, to_segment
+from ..pipeline.calibration import (
+    SensorCalibration,
+    forward_sign,
+    gyro_bias_track_dps,
+    mediolateral_axis,
+    quiet_mask,
+)
+from ..pipeline.metrics import RepTraces, measure_rep
+from ..pipeline.orientation import OrientationFilter
+from ..pipeline.reps import RepSpan, detect_reps
+from ..pipeline.resample import UniformStream, resample_stream
+from ..pipeline.result import ESTIMATED, MEASURED
+from ..pipeline.settings import PipelineSettings
+from ..pipeline.tracks import SegmentTrack
+from ..pipeline.verdicts import judge_rep
+from .buffers import GrowingArray
+from .events import CurrentAngles, LiveRep, LiveSettings
+
+WAITING = "waiting"
+CALIBRATING = "calibrating"
+READY = "ready"
+
+
+class _Sensor:
+    """Everything the processor keeps about one sensor: raw tail, analysis-clock traces, state."""
+
+    def __init__(self, label: str, settings: PipelineSettings):
+        self.label = label
+        self.raw_time_s = GrowingArray()
+        self.raw_acc_g = GrowingArray(3)
+        self.raw_gyr_dps = GrowingArray(3)
+        self.first_time_s = float("nan")
+        self.received = 0
+        self.acc_g = GrowingArray(3)
+        self.gyr_dps = GrowingArray(3)
+        self.valid = GrowingArray(None, bool)
+        self.quiet = GrowingArray(None, bool)
+        self.quaternions = GrowingArray(4)
+        self.angles_deg = GrowingArray(3)
+        self.tilt_magnitude_deg = GrowingArray()
+        self.fusion = OrientationFilter(settings.fusion, settings.resample.rate_hz)
+        self.calibration: SensorCalibration | None = None
+        self.rotation_provisional: np.ndarray | None = None
+        self.turn_z: np.ndarray | None = None
+        self.zero_deg = np.zeros(3)
+        self.filter_state: np.ndarray | None = None
+        self.last_heading_deg: float | None = None
+        self.restart_pending = False
+
+    @property
+    def last_time_s(self) -> float:
+        return float(self.raw_time_s.array[-1]) if len(self.raw_time_s) else -np.inf
+
+    def add_raw(self, time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> None:
+        keep = np.isfinite(time_s) & np.isfinite(acc_g).all(axis=1) & np.isfinite(gyr_dps).all(axis=1)
+        before = np.maximum.accumulate(np.concatenate(([self.last_time_s], np.where(keep, time_s, -np.inf))))[:-1]
+        keep &= time_s > before
+        self.raw_time_s.append(time_s[keep])
+        self.raw_acc_g.append(acc_g[keep])
+        self.raw_gyr_dps.append(gyr_dps[keep])
+        self.received += int(keep.sum())
+        if keep.any() and self.first_time_s != self.first_time_s:
+            self.first_time_s = float(time_s[keep][0])
+
+    def raw_since(self, from_s: float) -> SensorStream:
+        t = self.raw_time_s.array
+        first = int(np.searchsorted(t, from_s))
+        return SensorStream(t[first:], self.raw_acc_g.array[first:], self.raw_gyr_dps.array[first:])
+
+    def trim_raw(self, before_s: float) -> None:
+        """Forget raw samples before ``before_s`` (the recording file keeps them all)."""
+        t = self.raw_time_s.array
+        cut = int(np.searchsorted(t, before_s))
+        if cut > 4096 and cut > len(t) // 2:
+            for buffer in (self.raw_time_s, self.raw_acc_g, self.raw_gyr_dps):
+                rest = buffer.array[cut:].copy()
+                buffer._size = 0
+                buffer.append(rest)
+
+
+class LiveProcessor:
+    """The incremental analysis of one live session (see the module docstring).
+
+    Parameters: the sensors used (``pelvis`` first, optionally ``thorax``), the judgement
+    ``thresholds``, the shared pipeline ``settings`` and the live-only ``live`` settings.
+    Feed samples with ``feed``; it returns the reps finished by that block. ``state``,
+    ``calibration_left_s``, ``current`` and ``reps`` are for the screen.
+    """
+
+    def __init__(
+        self,
+        sensors: tuple[str, ...] = (PELVIS, THORAX),
+        thresholds: Thresholds = Thresholds(),
+        settings: PipelineSettings = DEFAULT_SETTINGS,
+        live: LiveSettings = LiveSettings(),
+    ):
+        if not sensors or sensors[0] != PELVIS or any(s not in (PELVIS, THORAX) for s in sensors):
+            raise ValueError(f"sensors must be ({PELVIS!r},) or ({PELVIS!r}, {THORAX!r}), got {sensors}")
+        self.sensors = tuple(sensors)
+        self.thresholds = thresholds
+        self.settings = settings
+        self.live = live
+        self.rate_hz = settings.resample.rate_hz
+        self.reps: list[LiveRep] = []
+        self.state = WAITING
+        self.calibration_left_s = live.calibration_s
+        self.axes_known = False
+        self._s = {label: _Sensor(label, settings) for label in self.sensors}
+        self._clock_start_s: float | None = None
+        self._ticks = 0
+        self._quiet_run = 0
+        self._quiet_checked = 0
+        self._calibration_window: tuple[int, int] | None = None
+        self._oriented = 0
+        self._search_from = 0
+        self._sos = butter(settings.filter.order, settings.filter.cutoff_hz, btype="low", fs=self.rate_hz, output="sos")
+
+    # ------------------------------------------------------------------ input
+    def feed(self, sensor: str, time_s, acc_g, gyr_dps) -> list[LiveRep]:
+        """Add samples of ``sensor`` (s since session start; (n, 3) g and °/s, sensor frame).
+
+        Returns the reps that ended and were judged with this block (usually none).
+        Samples whose time does not increase, or that are not finite, are ignored.
+        """
+        if sensor not in self._s:
+            raise ValueError(f"unknown sensor {sensor!r}; this session has {list(self.sensors)}")
+        time_s = np.asarray(time_s, dtype=np.float64).reshape(-1)
+        if not len(time_s):
+            return []
+        self._s[sensor].add_raw(
+            time_s, np.asarray(acc_g, np.float64).reshape(-1, 3), np.asarray(gyr_dps, np.float64).reshape(-1, 3)
+        )
+        if self._clock_start_s is None and len(self._s[PELVIS].raw_time_s):
+            self._clock_start_s = float(self._s[PELVIS].raw_time_s.array[0])
+            if self.state == WAITING:
+                self.state = CALIBRATING
+        return self._advance(final=False)
+
+    def finish(self) -> list[LiveRep]:
+        """Process everything received (end of session); returns reps emitted by it."""
+        return self._advance(final=True)
+
+    # ------------------------------------------------------------------ status
+    @property
+    def samples_received(self) -> dict[str, int]:
+        return {label: s.received for label, s in self._s.items()}
+
+    def received_span_s(self, sensor: str) -> float:
+        """Time (s) from the first to the newest sample received from ``sensor``."""
+        s = self._s[sensor]
+        return s.last_time_s - s.first_time_s if s.received >= 2 else 0.0
+
+    @property
+    def processed_s(self) -> float:
+        """Session time (s) of the newest sample the steps have run on."""
+        if self._clock_start_s is None or self._ticks == 0:
+            return 0.0
+        return self._clock_start_s + (self._ticks - 1) / self.rate_hz
+
+    @property
+    def current(self) -> CurrentAngles | None:
+        """The newest angles, or None before calibration."""
+        if self._calibration_window is None or self._oriented == 0:
+            return None
+        pelvis = self._s[PELVIS]
+        thorax = self._s.get(THORAX)
+        if self.axes_known:
+            p = float(pelvis.angles_deg.array[-1, 0])
+            t = float(thorax.angles_deg.array[-1, 0]) if thorax is not None else None
+        else:
+            p = float(pelvis.tilt_magnitude_deg.array[-1])
+            t = float(thorax.tilt_magnitude_deg.array[-1]) if thorax is not None else None
+        return CurrentAngles(self.processed_s, p, t, None if t is None else t - p, not self.axes_known)
+
+    # ------------------------------------------------------------------ steps
+    def _advance(self, final: bool) -> list[LiveRep]:
+        horizon_s = self._horizon_s(final)
+        if horizon_s is None or self._clock_start_s is None:
+            return []
+        last_tick = int(np.floor((horizon_s - self._clock_start_s) * self.rate_hz + 1e-9))
+        new = last_tick + 1 - self._ticks
+        if new <= 0 or (not final and new < self.live.update_interval_s * self.rate_hz):
+            return []
+        self._resample(self._ticks, last_tick + 1)
+        if self._calibration_window is None:
+            self._try_calibrate()
+        if self._calibration_window is None:
+            return []
+        self._orient(self._oriented, self._ticks)
+        return self._emit_reps(final)
+
+    def _horizon_s(self, final: bool) -> float | None:
+        """Newest time every live sensor has data beyond; a sensor lagging too far is skipped."""
+        lasts = {label: s.last_time_s for label, s in self._s.items()}
+        newest = max(lasts.values())
+        if not np.isfinite(newest):
+            return None
+        if final:
+            return lasts[PELVIS] if np.isfinite(lasts[PELVIS]) else None
+        live = [t for t in lasts.values() if t >= newest - self.live.sensor_lag_limit_s]
+        return min(live) - 0.5 / self.rate_hz - 0.01
+
+    def _resample(self, first: int, stop: int) -> None:
+        """Step 1 on ticks [first, stop), and the quiet test for each sensor."""
+        clock_s = self._clock_start_s + np.arange(first, stop) / self.rate_hz
+        cal = self.settings.calibration
+        width = int(round(cal.window_s * self.rate_hz))
+        for s in self._s.values():
+            raw = s.raw_since(clock_s[0] - self.live.raw_context_s)
+            if len(raw) >= 2:
+                stream = resample_stream(
+                    raw, clock_s, self.rate_hz, self.thresholds.max_bridged_gap_s,
+                    self.settings.resample.bridge_error_share,
+                )
+                acc, gyr, valid = stream.acc_g, stream.gyr_dps, stream.valid
+            else:
+                acc, gyr = np.zeros((len(clock_s), 3)), np.zeros((len(clock_s), 3))
+                valid = np.zeros(len(clock_s), dtype=bool)
+            s.acc_g.append(acc)
+            s.gyr_dps.append(gyr)
+            s.valid.append(valid)
+            back = max(0, first - width)
+            context = UniformStream(
+                time_s=np.arange(back, stop) / self.rate_hz,
+                acc_g=s.acc_g.array[back:stop],
+                gyr_dps=s.gyr_dps.array[back:stop],
+                valid=s.valid.array[back:stop],
+                rate_hz=self.rate_hz,
+            )
+            s.quiet.append(_trailing_quiet(context, cal, width)[first - back :])
+            s.trim_raw(clock_s[0] - self.live.raw_context_s - 5.0)
+        self._ticks = stop
+
+    def _try_calibrate(self) -> None:
+        """Step 2: wait for ``calibration_s`` of every sensor quiet at once, then calibrate."""
+        needed = int(round(self.live.calibration_s * self.rate_hz))
+        quiet = np.logical_and.reduce([s.quiet.array for s in self._s.values()])
+        for k in range(self._quiet_checked, self._ticks):
+            self._quiet_run = self._quiet_run + 1 if quiet[k] else 0
+            if self._quiet_run >= needed:
+                self._calibrate((k + 1 - needed, k + 1))
+                return
+        self._quiet_checked = self._ticks
+        self.calibration_left_s = (needed - self._quiet_run) / self.rate_hz
+
+    def _calibrate(self, window: tuple[int, int]) -> None:
+        start, stop = window
+        for s in self._s.values():
+            stream = UniformStream(
+                time_s=np.arange(start, stop) / self.rate_hz,
+                acc_g=s.acc_g.array[start:stop],
+                gyr_dps=s.gyr_dps.array[start:stop],
+                valid=np.ones(stop - start, dtype=bool),
+                rate_hz=self.rate_hz,
+            )
+            everywhere = np.ones(stop - start, dtype=bool)
+            bias = np.mean(gyro_bias_track_dps(stream, everywhere, (0, stop - start), self.settings.calibration), axis=0)
+            up = np.mean(stream.acc_g, axis=0)
+            up = up / np.linalg.norm(up)
+            guess = np.eye(3)[int(np.argmin(np.abs(up)))]
+            s.rotation_provisional = segment_from_sensor(up, guess)
+            s.calibration = SensorCalibration(s.rotation_provisional, bias, up, False)
+        self._calibration_window = window
+        self._oriented = start
+        self._search_from = stop
+        self.calibration_left_s = 0.0
+        self.state = READY
+
+    def _orient(self, first: int, stop: int) -> None:
+        """Steps 3–4 on ticks [first, stop): AHRS forwards, then angles (or tilt magnitude)."""
+        if stop <= first:
+            return
+        fusion = self.settings.fusion
+        width = max(1, int(round(fusion.acc_trust_window_s * self.rate_hz)))
+        for s in self._s.values():
+            back = max(self._calibration_window[0], first - width + 1)
+            bias = s.calibration.gyro_bias_dps
+            gyr = to_segment(s.rotation_provisional, s.gyr_dps.array[back:stop] - bias)
+            acc = to_segment(s.rotation_provisional, s.acc_g.array[back:stop])
+            trusted = _trailing_trust(gyr, acc, width, fusion)[first - back :]
+            gyr, acc = gyr[first - back :], acc[first - back :]
+            valid = s.valid.array[first:stop]
+            still = s.quiet.array[first:stop]
+            acc = np.where((trusted & valid)[:, None], acc, 0.0)
+            gyr = np.where(valid[:, None], gyr, 0.0)
+            restart = np.zeros(stop - first, dtype=bool)
+            for i in range(stop - first):
+                if not valid[i]:
+                    s.restart_pending = True
+                elif s.restart_pending and still[i]:
+                    restart[i] = True
+                    s.restart_pending = False
+            s.quaternions.append(s.fusion.update(gyr, acc, restart))
+            matrices = quaternions_to_matrices(s.quaternions.array[first - self._calibration_window[0] :])
+            s.tilt_magnitude_deg.append(np.degrees(np.arccos(np.clip(matrices[:, 2, 2], -1.0, 1.0))))
+            if self.axes_known:
+                s.angles_deg.append(self._angles(s, first, stop))
+        self._oriented = stop
+
+    def _angles(self, s: _Sensor, first: int, stop: int) -> np.ndarray:
+        """(n, 3) filtered sagittal, frontal, heading (deg) in the true segment frame."""
+        offset = self._calibration_window[0]
+        rotation = quaternions_to_matrices(s.quaternions.array[first - offset : stop - offset])
+        rotation = s.turn_z @ rotation @ s.turn_z.T
+        raw = np.column_stack(sagittal_frontal_heading_deg(rotation))
+        if s.last_heading_deg is not None:
+            raw[:, 2] += 360.0 * np.round((s.last_heading_deg - raw[0, 2]) / 360.0)
+        s.last_heading_deg = float(raw[-1, 2])
+        raw -= s.zero_deg
+        if s.filter_state is None:
+            s.filter_state = sosfilt_zi(self._sos)[:, :, None] * raw[0][None, None, :]
+        if self.settings.filter.cutoff_hz <= 0 or self.settings.filter.cutoff_hz >= 0.5 * self.rate_hz:
+            return raw
+        filtered, s.filter_state = sosfilt(self._sos, raw, axis=0, zi=s.filter_state)
+        return filtered
+
+    def _find_axes(self) -> bool:
+        """Left axis and its sign for every sensor, from calibration to now; True if found."""
+        start = self._calibration_window[0]
+        cal = self.settings.calibration
+        for s in self._s.values():
+            gyr = s.gyr_dps.array[start : self._ticks] - s.calibration.gyro_bias_dps
+            left, found = mediolateral_axis(gyr, s.calibration.up_sensor, s.valid.array[start : self._ticks], self.rate_hz, cal)
+            if s.label == PELVIS and not found:
+                return False
+            rotation = segment_from_sensor(s.calibration.up_sensor, left)
+            if found and forward_sign(s.acc_g.array[start : self._ticks], rotation, self.rate_hz, cal) < 0:
+                rotation = segment_from_sensor(s.calibration.up_sensor, -left)
+            s.calibration = replace(s.calibration, rotation_segment_sensor=rotation, axis_found=found)
+            s.turn_z = rotation @ s.rotation_provisional.T
+        stop_calibration = self._calibration_window[1]
+        for s in self._s.values():
+            s.zero_deg = np.mean(self._angles_unfiltered(s, start, stop_calibration), axis=0)
+            s.filter_state, s.last_heading_deg = None, None
+            s.angles_deg = GrowingArray(3)
+            s.angles_deg.append(self._angles(s, start, self._oriented))
+        self.axes_known = True
+        return True
+
+    def _angles_unfiltered(self, s: _Sensor, first: int, stop: int) -> np.ndarray:
+        offset = self._calibration_window[0]
+        rotation = quaternions_to_matrices(s.quaternions.array[first - offset : stop - offset])
+        rotation = s.turn_z @ rotation @ s.turn_z.T
+        return np.column_stack(sagittal_frontal_heading_deg(rotation))
+
+    # ------------------------------------------------------------------ reps
+    def _emit_reps(self, final: bool) -> list[LiveRep]:
+        """Step 5–7: reps in the rolling window that have ended, measured and judged."""
+        if not self.axes_known:
+            magnitude = self._s[PELVIS].tilt_magnitude_deg.array
+            offset = self._calibration_window[0]
+            first = max(self._search_from, self._ticks - int(self.live.window_s * self.rate_hz))
+            trace = _causal_lowpass(magnitude[first - offset :], self._sos)
+            spans = detect_reps(trace, self.rate_hz, self.settings.segmentation)
+            if not any(self._ended(trace, spans, k, final) for k in range(len(spans))):
+                return []
+            if not self._find_axes():
+                self._search_from = first + spans[0].end_index
+                return []
+        emitted: list[LiveRep] = []
+        while True:
+            window = self._window(self._search_from)
+            pelvis, thorax = window
+            tilt = rep_finding_tilt_deg(pelvis, thorax, self.settings)
+            spans = detect_reps(tilt, self.rate_hz, self.settings.segmentation)
+            if not spans or not self._ended(tilt, spans, 0, final):
+                return emitted
+            span = spans[0]
+            emitted.append(self._judge(span, pelvis, thorax))
+            self._search_from += span.end_index
+
+    def _ended(self, tilt: np.ndarray, spans: list[RepSpan], k: int, final: bool) -> bool:
+        """Whether rep ``k`` of ``spans`` is over (see ``LiveSettings``)."""
+        if final or k + 1 < len(spans):
+            return True
+        span = spans[k]
+        level = float(tilt[span.end_index])
+        after_bottom = tilt[span.bottom_index :]
+        above = np.flatnonzero(after_bottom > level + self.live.return_deg)
+        since_above = len(after_bottom) - 1 - (int(above[-1]) if above.size else 0)
+        if since_above >= self.live.stay_s * self.rate_hz and len(tilt) - 1 > span.end_index:
+            return True
+        low = int(np.argmin(after_bottom))
+        return float(np.max(after_bottom[low:]) - after_bottom[low]) >= self.live.next_rise_deg
+
+    def _window(self, first: int) -> tuple[SegmentTrack, SegmentTrack | None]:
+        """The tracks of ticks [first, now) in the offline types, for the shared steps."""
+        first = max(first, self._ticks - int(self.live.window_s * self.rate_hz))
+        self._search_from = max(self._search_from, first)
+        offset = self._calibration_window[0]
+        time_s = self._clock_start_s + np.arange(first, self._ticks) / self.rate_hz
+        tracks: dict[str, SegmentTrack] = {}
+        for label, s in self._s.items():
+            valid = s.valid.array[first : self._ticks]
+            stream = UniformStream(
+                time_s=time_s, acc_g=s.acc_g.array[first : self._ticks], gyr_dps=s.gyr_dps.array[first : self._ticks],
+                valid=valid, rate_hz=self.rate_hz, gaps_s=_gaps_s(time_s, valid, self.rate_hz),
+            )
+            quaternions = s.quaternions.array[first - offset : self._ticks - offset]
+            q_turn = _z_turn_quaternion(s.turn_z)
+            quaternions = _multiply(_multiply(np.broadcast_to(q_turn, quaternions.shape), quaternions),
+                                    np.broadcast_to(q_turn * [1, -1, -1, -1], quaternions.shape))
+            angles = s.angles_deg.array[first - offset : self._ticks - offset]
+            tracks[label] = SegmentTrack(
+                stream, s.calibration, quaternions, SegmentAngles(angles[:, 0], angles[:, 1], angles[:, 2])
+            )
+        return tracks[PELVIS], tracks.get(THORAX)
+
+    def _judge(self, span: RepSpan, pelvis: SegmentTrack, thorax: SegmentTrack | None) -> LiveRep:
+        """Steps 6–7 for one rep of the window, as ``analyse_recording`` does them."""
+        number = len(self.reps) + 1
+        time_s = pelvis.stream.time_s
+        if thorax is not None:
+            trunk = thorax.angles.sagittal_deg
+            traces = RepTraces(
+                time_s, pelvis.angles.sagittal_deg, trunk, lumbar_flexion_deg(trunk, pelvis.angles.sagittal_deg),
+                MEASURED, thorax.angles.frontal_deg, pelvis.angles.heading_deg,
+                valid=pelvis.stream.valid & thorax.stream.valid,
+            )
+            rep = measure_rep(number, span, traces, self.settings.metrics)
+            gaps = _merge(pelvis.stream.gaps_s + thorax.stream.gaps_s)
+        else:
+            traces = RepTraces(
+                time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
+                pelvis.angles.frontal_deg, pelvis.angles.heading_deg, lockout_measurable=False,
+                valid=pelvis.stream.valid,
+            )
+            rep = one_sensor.estimate_reps([measure_rep(number, span, traces, self.settings.metrics)], [span], pelvis, None)[0]
+            gaps = pelvis.stream.gaps_s
+        live_rep = LiveRep.from_result(judge_rep(rep, self.thresholds, gaps), emitted_s=self.processed_s)
+        self.reps.append(live_rep)
+        return live_rep
+
+
+def _trailing_quiet(stream: UniformStream, settings, width: int) -> np.ndarray:
+    """``calibration.quiet_mask`` looking back over its window (the last ``width`` ticks)."""
+    shifted = UniformStream(
+        time_s=stream.time_s,
+        acc_g=np.vstack([np.repeat(stream.acc_g[:1], width // 2, axis=0), stream.acc_g]),
+        gyr_dps=np.vstack([np.repeat(stream.gyr_dps[:1], width // 2, axis=0), stream.gyr_dps]),
+        valid=np.concatenate([np.repeat(stream.valid[:1], width // 2), stream.valid]),
+        rate_hz=stream.rate_hz,
+    )
+    shifted.time_s = np.arange(len(shifted.acc_g)) / stream.rate_hz
+    return quiet_mask(shifted, settings)[: len(stream.acc_g)] & stream.valid
+
+
+def _trailing_trust(gyr_dps: np.ndarray, acc_g: np.ndarray, width: int, settings) -> np.ndarray:
+    """``orientation.accelerometer_trusted`` with the mean over the last ``width`` samples."""
+    rate = _trailing_mean(np.linalg.norm(gyr_dps, axis=1), width)
+    level = _trailing_mean(np.linalg.norm(acc_g, axis=1), width)
+    return (rate < settings.acc_trust_rate_dps) & (np.abs(level - 1.0) < settings.acc_trust_g)
+
+
+def _trailing_mean(x: np.ndarray, width: int) -> np.ndarray:
+    sums = np.cumsum(np.concatenate([[0.0], x]))
+    index = np.arange(1, len(x) + 1)
+    lo = np.maximum(index - width, 0)
+    return (sums[index] - sums[lo]) / (index - lo)
+
+
+def _causal_lowpass(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    if len(x) == 0:
+        return x
+    return sosfilt(sos, x, zi=sosfilt_zi(sos) * x[0])[0]
+
+
+def _gaps_s(time_s: np.ndarray, valid: np.ndarray, rate_hz: float) -> list[tuple[float, float]]:
+    """(start, end) of each run of invalid ticks, widened to the ticks either side."""
+    padded = np.concatenate([[False], ~np.asarray(valid, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    step = 1.0 / rate_hz
+    return [(float(time_s[a] - step), float(time_s[b - 1] + step)) for a, b in zip(edges[0::2], edges[1::2])]
+
+
+def _merge(gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(gaps):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _z_turn_quaternion(turn_z: np.ndarray) -> np.ndarray:
+    """(w, x, y, z) of a rotation about z given as a matrix."""
+    half = 0.5 * np.arctan2(turn_z[1, 0], turn_z[0, 0])
+    return np.array([np.cos(half), 0.0, 0.0, np.sin(half)])
+
+
+def _multiply(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    from ..pipeline.orientation import _multiply as hamilton
+
+    return hamilton(np.asarray(p), np.asarray(q))

@@ -1,0 +1,211 @@
+"""The live terminal screen: what the sensors send, how to calibrate, the angles, the reps.
+
+Laid out for an 80×24 terminal: a header (sensors, elapsed time, samples, lost samples,
+the recording file), one status line (hold still / do a first rep / tracking), the three
+angles as numbers with a bar, the rep count against the target, the newest reps with
+their verdicts (green clean, red flagged, in plain words), and the newest flagged rep's
+reason in full. A flagged rep rings the terminal bell. Device names and file names are
+untrusted text: they are shown as ``Text``, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..pipeline.result import NOT_JUDGED_FLAGS
+from ..report.wording import flag_word
+from .events import CurrentAngles, LiveRep
+
+REFRESH_HZ = 4.0
+BAR_CELLS = 24
+BAR_FULL_DEG = 90.0
+FIXED_LINES = 14
+"""Lines the screen uses besides the rep rows (header, status, angles, titles, reason)."""
+
+
+@dataclass
+class LiveStatus:
+    """Everything the screen shows at one moment (s, deg, counts)."""
+
+    sensor_names: dict[str, str]
+    elapsed_s: float = 0.0
+    samples: dict[str, int] = field(default_factory=dict)
+    lost: dict[str, int] = field(default_factory=dict)
+    recording_path: str = ""
+    state: str = "waiting"
+    calibration_left_s: float = 0.0
+    axes_known: bool = False
+    current: CurrentAngles | None = None
+    reps: list[LiveRep] = field(default_factory=list)
+    target_reps: int = 10
+    max_lumbar_flexion_deg: float = 20.0
+    message: str = ""
+
+
+def render(status: LiveStatus, height: int = 24):
+    """The screen for ``status`` as a rich renderable, fitting ``height`` lines."""
+    parts = [_header(status), _status_line(status), _angles(status), _rep_count(status)]
+    rows = max(1, height - FIXED_LINES)
+    parts.append(_rep_table(status.reps[-rows:]))
+    parts.append(_last_reason(status.reps))
+    return Group(*parts)
+
+
+def _header(status: LiveStatus) -> Text:
+    line = Text("imuhinge live", style="bold")
+    for label, name in status.sensor_names.items():
+        line.append(f"  {label}: ", style="dim")
+        line.append(name)
+    minutes, seconds = divmod(int(status.elapsed_s), 60)
+    received = sum(status.samples.values())
+    lost = sum(status.lost.values())
+    second = Text(f"{minutes}:{seconds:02d}  ", style="bold")
+    second.append(f"{received:,} samples  ")
+    second.append(f"{lost:,} lost  ", style="yellow" if lost else "dim")
+    second.append("→ ", style="dim")
+    second.append(status.recording_path)
+    return Text("\n").join([line, second])
+
+
+def _status_line(status: LiveStatus) -> Text:
+    if status.message:
+        return Text(status.message, style="bold yellow")
+    if status.state == "waiting":
+        return Text("Waiting for the sensors…", style="yellow")
+    if status.state == "calibrating":
+        return Text(
+            f"Calibrating: stand tall and hold still ({status.calibration_left_s:.0f} s left)",
+            style="bold yellow",
+        )
+    if not status.axes_known:
+        return Text("Ready. Do your first rep (it also tells which way is forward).", style="bold green")
+    return Text("Tracking: hinge away. Each rep is judged when you are back up.", style="green")
+
+
+def _angles(status: LiveStatus):
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=18)
+    table.add_column(justify="right", width=5)
+    table.add_column(width=BAR_CELLS)
+    table.add_column()
+    current = status.current
+    provisional = current is None or current.provisional
+    rows = [("Pelvis tilt", None if current is None else current.pelvis_tilt_deg, "")]
+    if "thorax" in status.sensor_names:
+        rows.append(("Trunk inclination", None if current is None else current.trunk_inclination_deg, ""))
+        lumbar = None if current is None else current.lumbar_flexion_deg
+        rows.append(("Lumbar flexion", lumbar, f"limit {status.max_lumbar_flexion_deg:.0f}°"))
+    for name, value, note in rows:
+        style = "red" if name == "Lumbar flexion" and value is not None and value > status.max_lumbar_flexion_deg else "cyan"
+        number = "–" if value is None else f"{int(round(value))}°"
+        table.add_row(name, number, _bar(value, style), Text(note, style="dim"))
+    if provisional and current is not None:
+        return Group(table, Text("(how far from standing; forward or back is known after the first rep)", style="dim"))
+    return table
+
+
+def _bar(value_deg: float | None, style: str) -> Text:
+    if value_deg is None:
+        return Text("")
+    cells = int(round(min(abs(value_deg), BAR_FULL_DEG) / BAR_FULL_DEG * BAR_CELLS))
+    return Text("█" * cells, style=style) + Text("·" * (BAR_CELLS - cells), style="dim")
+
+
+def _rep_count(status: LiveStatus) -> Text:
+    done = len(status.reps)
+    flagged = sum(1 for rep in status.reps if _judged_flags(rep))
+    line = Text(f"Reps {done} / {status.target_reps}", style="bold")
+    if done:
+        line.append(f"   {done - flagged} clean", style="green")
+        if flagged:
+            line.append(f", {flagged} flagged", style="red")
+    if done >= status.target_reps:
+        line.append("   set done: rest when you are ready", style="bold green")
+    return line
+
+
+def _rep_table(reps: list[LiveRep]) -> Table:
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
+    table.add_column("rep", justify="right", width=3)
+    table.add_column("at", justify="right", width=5)
+    table.add_column("pelvis", justify="right", width=6)
+    table.add_column("lumbar", justify="right", width=7)
+    table.add_column("verdict", no_wrap=True, overflow="ellipsis")
+    for rep in reversed(reps):
+        minutes, seconds = divmod(int(rep.end_s), 60)
+        lumbar = "–" if rep.lumbar_flexion_deg is None else f"{rep.lumbar_flexion_deg:.0f}°"
+        if rep.lumbar_flexion_deg is not None and rep.lumbar_flexion_source == "estimated":
+            lumbar = "~" + lumbar
+        table.add_row(str(rep.rep), f"{minutes}:{seconds:02d}", f"{rep.pelvis_tilt_deg:.0f}°", lumbar, verdict(rep))
+    return table
+
+
+def verdict(rep: LiveRep) -> Text:
+    """A rep's verdict in a few plain words: green when clean, red when flagged."""
+    judged = _judged_flags(rep)
+    if judged:
+        return Text("✗ " + ", ".join(_flag_phrase(flag) for flag in judged), style="bold red")
+    if rep.flags:
+        return Text("? not judged (" + ", ".join(flag_word(f) for f in rep.flags) + ")", style="yellow")
+    return Text("✓ good: the hips hinged", style="green")
+
+
+def _flag_phrase(flag: str) -> str:
+    return {"rounded": "back rounded", "overextended": "back arched at the top"}.get(flag, flag_word(flag))
+
+
+def _judged_flags(rep: LiveRep) -> list[str]:
+    return [flag for flag in rep.flags if flag not in NOT_JUDGED_FLAGS]
+
+
+def _last_reason(reps: list[LiveRep]) -> Text:
+    for rep in reversed(reps):
+        if rep.reasons:
+            text = Text(f"Rep {rep.rep}: ", style="bold red" if _judged_flags(rep) else "bold yellow")
+            text.append(" ".join(rep.reasons))
+            return text
+    return Text("")
+
+
+class LiveView:
+    """The screen, redrawn at most ``REFRESH_HZ`` times a second; use as a context manager.
+
+    ``update(status)`` redraws when due (and rings the bell for each new flagged rep);
+    ``console`` defaults to the terminal. On a console that is not a terminal, rich draws
+    only the final screen.
+    """
+
+    def __init__(self, console: Console | None = None, clock=time.monotonic):
+        self.console = console or Console(highlight=False)
+        self._clock = clock
+        self._live: Live | None = None
+        self._last_draw = -1.0
+        self._reps_seen = 0
+
+    def __enter__(self) -> "LiveView":
+        self._live = Live(console=self.console, auto_refresh=False, redirect_stdout=False, redirect_stderr=False)
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def update(self, status: LiveStatus, force: bool = False) -> None:
+        new = status.reps[self._reps_seen :]
+        self._reps_seen = len(status.reps)
+        if any(_judged_flags(rep) for rep in new):
+            self.console.bell()
+            force = True
+        now = self._clock()
+        if self._live is None or not (force or new or now - self._last_draw >= 1.0 / REFRESH_HZ):
+            return
+        self._last_draw = now
+        self._live.update(render(status, self.console.height), refresh=True)
