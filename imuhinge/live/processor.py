@@ -62,7 +62,7 @@ from ..recording import SensorStream
 from ..recording.columns import PELVIS, THORAX
 from ..settings import Thresholds
 from ..pipeline import one_sensor
-from ..pipeline.analyse import DEFAULT_SETTINGS, rep_finding_tilt_deg
+from ..pipeline.analyse import DEFAULT_SETTINGS, merge_intervals_s, rep_finding_tilt_deg
 from ..pipeline.angles import SegmentAngles, lumbar_flexion_deg
 from ..pipeline.axes import quaternions_to_matrices, sagittal_frontal_heading_deg, segment_from_sensor, to_segment
 from ..pipeline.calibration import (
@@ -485,7 +485,7 @@ class LiveProcessor:
                 valid=pelvis.stream.valid & thorax.stream.valid,
             )
             rep = measure_rep(number, span, traces, self.settings.metrics)
-            gaps = _merge(pelvis.stream.gaps_s + thorax.stream.gaps_s)
+            gaps = merge_intervals_s(pelvis.stream.gaps_s + thorax.stream.gaps_s)
         else:
             traces = RepTraces(
                 time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
@@ -538,16 +538,6 @@ def _gaps_s(time_s: np.ndarray, valid: np.ndarray, rate_hz: float) -> list[tuple
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
     step = 1.0 / rate_hz
     return [(float(time_s[a] - step), float(time_s[b - 1] + step)) for a, b in zip(edges[0::2], edges[1::2])]
-
-
-def _merge(gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(gaps):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _z_turn_quaternion(turn_z: np.ndarray) -> np.ndarray:

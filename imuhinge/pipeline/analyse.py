@@ -196,7 +196,7 @@ def build_tracks(
             warnings.append(
                 f"the {label} sensor barely moved, so its axes could not be found from the movement"
             )
-    gaps = _merge([gap for stream in streams.values() for gap in stream.gaps_s])
+    gaps = merge_intervals_s([gap for stream in streams.values() for gap in stream.gaps_s])
     return tracks, gaps, warnings, window
 
 
@@ -220,8 +220,8 @@ def reference_correction(
     return one_sensor.fit_reference(reps, spans, pelvis)
 
 
-def _merge(gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Union of (start, end) intervals, sorted."""
+def merge_intervals_s(gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Union of (start, end) intervals in seconds, sorted (the gaps of several sensors)."""
     merged: list[tuple[float, float]] = []
     for start, end in sorted(gaps):
         if merged and start <= merged[-1][1]:
