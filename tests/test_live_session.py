@@ -122,9 +122,9 @@ def test_ctrl_c_leaves_a_recording_and_the_analysis(tmp_path, monkeypatch, capsy
     assert "Live feedback agreed" in printed
 
 
-def test_live_without_simulate_says_bluetooth_is_not_wired(capsys):
-    assert main(["live", "--pelvis", "C0:FF:EE:00:00:01"]) == 2
-    assert "Bluetooth transport" in capsys.readouterr().err
+def test_live_without_simulate_needs_a_pelvis_sensor(capsys):
+    assert main(["live"]) == 2
+    assert "needs --pelvis" in capsys.readouterr().err
 
 
 def test_view_shows_untrusted_names_as_text():

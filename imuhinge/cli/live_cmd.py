@@ -1,8 +1,9 @@
 """``imuhinge live``: per-rep feedback during a set, a crash-safe recording, the report after.
 
 With ``--simulate`` the simulator's session is played in real time (or faster) through
-the same path a sensor's samples take. Connecting to real sensors needs the Bluetooth
-transport; until it is wired in, ``--pelvis`` says so and exits with status 2.
+the same path a sensor's samples take. Without it, ``--pelvis`` (and optionally
+``--thorax``) are connected over Bluetooth (``imuhinge.live.ble_source``) and their samples
+take that same path; a sensor that cannot be reached ends the command with status 2.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ def register(commands) -> None:
     )
     parser.add_argument("--pelvis", metavar="ADDRESS_OR_NAME", help="the sacrum sensor")
     parser.add_argument("--thorax", metavar="ADDRESS_OR_NAME", help="the T12 sensor (optional)")
-    parser.add_argument("--protocol", default="auto", help="sensor protocol (default auto)")
+    parser.add_argument("--protocol", default="auto", choices=("auto", "witmotion", "imuhinge-v1"),
+                        help="sensor protocol: auto (from the sensor's services), witmotion or imuhinge-v1 "
+                        "(default auto)")
+    parser.add_argument("--rate-hz", metavar="HZ", default="100",
+                        help="sample rate to configure the sensors to (WitMotion: 50, 100 or 200; default 100)")
     parser.add_argument(
         "--simulate", action="store_true", help="play a simulated session instead of connecting to sensors"
     )
@@ -49,11 +54,63 @@ def run(args: argparse.Namespace) -> int:
     if not args.simulate:
         if not args.pelvis:
             raise BadInputError("live needs --pelvis ADDRESS_OR_NAME (or --simulate to try it without sensors)")
-        raise BadInputError(
-            "connecting to sensors needs the Bluetooth transport, which is not wired into "
-            "'imuhinge live' yet; try 'imuhinge live --simulate' meanwhile"
-        )
+        return run_sensors(args)
     return run_simulated(args)
+
+
+def run_sensors(args: argparse.Namespace) -> int:
+    """Stream the sensors over Bluetooth through the same session as ``--simulate``."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from ..ble import BleError
+    from ..live.ble_source import BleSource
+    from ..live.session import run_live_session
+    from ..protocols import witmotion
+
+    rate_hz = _number(args.rate_hz, "--rate-hz")
+    if rate_hz is None or rate_hz <= 0:
+        raise BadInputError(f"--rate-hz must be a positive number, not '{args.rate_hz}'")
+    if args.protocol == "witmotion" and float(rate_hz) not in witmotion.RATE_CODES:
+        supported = ", ".join(f"{r:g}" for r in witmotion.RATE_CODES)
+        raise BadInputError(f"WitMotion sensors stream at {supported} Hz, not {rate_hz:g} Hz (--rate-hz)")
+    duration_s = _number(args.duration, "--duration")
+    if duration_s is not None and duration_s <= 0:
+        raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")
+    target = _whole_number(args.target_reps, "--target-reps")
+    targets = {"pelvis": args.pelvis}
+    if args.thorax:
+        if args.thorax.strip().lower() == args.pelvis.strip().lower():
+            raise BadInputError("--pelvis and --thorax name the same sensor; give two different sensors")
+        targets["thorax"] = args.thorax
+    source = BleSource(targets, protocol=args.protocol, rate_hz=rate_hz, duration_s=duration_s)
+    out = args.out or time.strftime("imuhinge-live-%Y%m%d-%H%M%S.csv")
+    existed = Path(out).exists()
+    console = Console(highlight=False)
+    try:
+        agreement = run_live_session(
+            source,
+            sensor_names=dict(targets),
+            rates_hz={label: float(rate_hz) for label in targets},
+            out_path=out,
+            thresholds=thresholds_from(args),
+            duration_s=duration_s,
+            target_reps=max(1, target),
+            metadata={"transport": f"Bluetooth, protocol {args.protocol}, {rate_hz:g} Hz"},
+            console=console,
+            json_path=args.json,
+            plot_path=args.plot,
+            report_path=args.report,
+        )
+    except BleError:
+        # No sensor streamed: the recording holds only its header, so leave no file behind.
+        if not existed and not any(source.samples.values()):
+            Path(out).unlink(missing_ok=True)
+        raise
+    if source.streams:
+        console.print(source.describe())
+    return 0 if agreement is not None else 2
 
 
 def run_simulated(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """One live session: a sample source → crash-safe recording → live processor → screen.
 
 ``stream_session`` consumes any async iterator of ``(arrival_s, sensor, SampleBlock)``
-(the simulator's ``play`` today, the Bluetooth transport later), so every source takes
+(the simulator's ``play``, or ``ble_source.BleSource`` for real sensors), so every source takes
 the same path. The recording is closed in a ``finally``, so Ctrl-C, the end of the
 source or ``duration_s`` all leave a valid contract-1 file; ``finish_session`` then runs
 the offline analysis of that file and compares it with the live verdicts.
@@ -60,6 +60,8 @@ async def stream_session(
             outcome.reps += processor.feed(sensor, block.time_s, block.acc_g, block.gyr_dps)
             outcome.elapsed_s = arrival_s
             view.update(_fill(status, processor, writer, arrival_s))
+        else:
+            outcome.stopped_by = getattr(source, "stopped_by", None) or outcome.stopped_by
         outcome.reps += processor.finish()
     except BaseException:
         outcome.stopped_by = "Ctrl-C"
