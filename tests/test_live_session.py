@@ -13,7 +13,6 @@ from imuhinge.cli.main import main
 from imuhinge.live import LiveProcessor
 from imuhinge.live.agreement import compare, match_reps
 from imuhinge.live.simulated import session_blocks
-from imuhinge.live import session as live_session
 from imuhinge.pipeline.analyse import analyse_recording
 from imuhinge.recording import read_recording
 from imuhinge.simulation import SessionConfig, simulate_session
