@@ -1,0 +1,295 @@
+"""`imuhinge live` over the emulated BlueZ: two sensors at 200 Hz, a simulated deadlift session.
+
+The emulated BlueZ (tests/bluez) runs in this process; `imuhinge live --pelvis … --thorax …`
+runs as a subprocess pointed at it (DBUS_SYSTEM_BUS_ADDRESS, and PATH with the fake
+`bluetoothctl`), as the tests' fixtures do. Measured:
+
+1. samples sent by the emulated sensors vs rows in the recording (lost inside the program);
+2. live verdicts vs the end-of-session analysis (the agreement line the session prints,
+   checked against the JSON);
+3. latency of each verdict: wall-clock time the screen was updated with it minus the
+   wall-clock time of the rep's end (session origin + ``end_s``), p50/p95; the session-time
+   latency ``emitted_s - end_s`` is shown next to it;
+4. CPU of the `imuhinge live` process (user + sys from ``os.wait4``) / its wall time, as %
+   of one core, for the whole process and for the streaming part alone.
+
+The subprocess is this file in ``--child`` mode: it hooks ``LiveView.update`` (to timestamp
+each verdict as it reaches the screen) and ``BleSource`` (for the session origin), then calls
+``imuhinge.cli.main.main`` with the ``live`` arguments: the same code path as the console
+script, plus a few microseconds per screen update. The screen is drawn as on an 80×24
+terminal (TTY_COMPATIBLE=1) into a file, so drawing costs are counted.
+
+    /tmp/venv/bin/python benchmarks/live_ble.py                 # seed 1000, 60 s, 200 Hz
+    /tmp/venv/bin/python benchmarks/live_ble.py --pelvis-protocol imuhinge-v1 --keep /tmp/lb
+
+Needs `dbus-daemon` (Debian package `dbus`). Takes about session length + 15 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PELVIS_ADDRESS = "C0:FF:EE:00:00:11"
+THORAX_ADDRESS = "C0:FF:EE:00:00:12"
+PER_PACKET = 5
+TARGETS = {"lost": "0", "agree": ">= 95 %", "p95": "<= 0.3 s", "cpu": "< 10 %"}
+
+
+# --------------------------------------------------------------------------- child (imuhinge live)
+
+
+def child(events_path: str, argv: list[str]) -> int:
+    import resource
+
+    from imuhinge.cli.main import main
+    from imuhinge.live import ble_source, view
+
+    sources: list = []
+    reps: list[dict] = []
+    cpu: dict[str, list[float]] = {}
+
+    init = ble_source.BleSource.__init__
+
+    def hooked_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        sources.append(self)
+
+    update = view.LiveView.update
+
+    def hooked_update(self, status, force=False):
+        seen = self._reps_seen
+        update(self, status, force)
+        now = time.monotonic()
+        for rep in status.reps[seen:]:
+            reps.append({"rep": rep.rep, "start_s": rep.start_s, "end_s": rep.end_s,
+                         "emitted_s": rep.emitted_s, "flags": list(rep.flags), "screen_mono": now})
+        if status.elapsed_s > 0 or cpu:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            point = [now, usage.ru_utime + usage.ru_stime]
+            cpu.setdefault("first", point)
+            cpu["last"] = point
+
+    ble_source.BleSource.__init__ = hooked_init
+    view.LiveView.update = hooked_update
+    try:
+        return main(argv)
+    finally:
+        origin = sources[0].origin_s if sources else None
+        Path(events_path).write_text(json.dumps({"origin_mono": origin, "reps": reps, "cpu": cpu}))
+
+
+# --------------------------------------------------------------------------- emulated sensors
+
+
+def _raw(values: np.ndarray, full_scale: float) -> np.ndarray:
+    return np.clip(np.round(values / full_scale * 32768.0), -32768, 32767).astype(int)
+
+
+def session_samples(seed: int, rate_hz: float, session_s: float):
+    from imuhinge.simulation import SessionConfig, simulate_session
+
+    config = SessionConfig.random(seed=seed, sensors=("pelvis", "thorax"), rate_hz=rate_hz,
+                                  scenario="deadlift", duration_s=session_s)
+    recording, _ = simulate_session(config)
+    n = int(session_s * rate_hz)
+    return {label: (_raw(s.acc_g[:n], 16.0), _raw(s.gyr_dps[:n], 2000.0)) for label, s in recording.streams.items()}
+
+
+def witmotion_notes(acc_raw, gyr_raw, rate_hz):
+    from imuhinge.protocols import witmotion
+
+    return [(i / rate_hz, witmotion.encode_frame(tuple(acc_raw[i]), tuple(gyr_raw[i]), (0, 0, 0)))
+            for i in range(len(acc_raw))]
+
+
+def v1_notes(acc_raw, gyr_raw, rate_hz):
+    from imuhinge.protocols import imuhinge_v1
+
+    period_us = round(1e6 / rate_hz)
+    notes = []
+    for k in range(len(acc_raw) // PER_PACKET):
+        rows = slice(k * PER_PACKET, (k + 1) * PER_PACKET)
+        packet = imuhinge_v1.encode_packet(imuhinge_v1.Packet(
+            sequence=k % imuhinge_v1.SEQUENCE_MODULUS, device_time_us=k * PER_PACKET * period_us,
+            period_us=period_us, acc_range_g=16, gyr_range_dps=2000, acc_raw=acc_raw[rows],
+            gyr_raw=gyr_raw[rows], flags=imuhinge_v1.FLAG_STREAM_START if k == 0 else 0,
+        ))
+        notes.append(((k * PER_PACKET + PER_PACKET - 1) / rate_hz, packet))
+    return notes
+
+
+def device(protocol: str, name: str, address: str, notes):
+    from bluez.emulator import CharSpec, DeviceSpec, ServiceSpec
+
+    from imuhinge.protocols import imuhinge_v1, witmotion
+
+    if protocol == "witmotion":
+        return DeviceSpec(name=name, address=address, rssi=-52, service_uuids=[witmotion.SERVICE_UUID],
+                          services=[ServiceSpec(witmotion.SERVICE_UUID, [
+                              CharSpec(witmotion.NOTIFY_UUID, ("notify",), source=notes),
+                              CharSpec(witmotion.WRITE_UUID, ("write", "write-without-response")),
+                          ])])
+    return DeviceSpec(name=name, address=address, rssi=-61, service_uuids=[imuhinge_v1.SERVICE_UUID],
+                      services=[ServiceSpec(imuhinge_v1.SERVICE_UUID, [
+                          CharSpec(imuhinge_v1.DATA_UUID, ("notify",), source=notes),
+                          CharSpec(imuhinge_v1.CONTROL_UUID, ("write", "notify")),
+                      ])])
+
+
+def samples_sent(emu, protocol: str, address: str) -> int:
+    from imuhinge.protocols import imuhinge_v1, witmotion
+
+    if protocol == "witmotion":
+        return sum(len(n) // witmotion.FRAME_BYTES for n in emu.sent(address, witmotion.NOTIFY_UUID))
+    return sum(len(imuhinge_v1.decode_packet(n).acc_raw) for n in emu.sent(address, imuhinge_v1.DATA_UUID))
+
+
+# --------------------------------------------------------------------------- measurement
+
+
+AGREEMENT = re.compile(r"agreed with the end-of-session analysis on (\d+) of (\d+) reps "
+                       r"\(live found (\d+), matched (\d+)\)")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def overlap_agreement(live: list[dict], offline: list[dict]) -> tuple[int, int]:
+    """(matched, agreed), matched greedily by overlap as imuhinge.live.agreement does."""
+    pairs = sorted(((max(0.0, min(l["end_s"], o["end_s"]) - max(l["start_s"], o["start_s"])), i, j)
+                    for i, l in enumerate(live) for j, o in enumerate(offline)), reverse=True)
+    used_l, used_o, agreed, matched = set(), set(), 0, 0
+    for shared, i, j in pairs:
+        if shared <= 0:
+            break
+        if i in used_l or j in used_o:
+            continue
+        used_l.add(i)
+        used_o.add(j)
+        matched += 1
+        agreed += set(live[i]["flags"]) == set(offline[j].get("flags") or [])
+    return matched, agreed
+
+
+def run(args) -> int:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from bluez.emulator import BluezEmulator, PrivateBus
+
+    from imuhinge.recording import read_recording
+
+    samples = session_samples(args.seed, args.rate_hz, args.session_s)
+    protocols = {"pelvis": args.pelvis_protocol, "thorax": "imuhinge-v1"}
+    addresses = {"pelvis": PELVIS_ADDRESS, "thorax": THORAX_ADDRESS}
+    names = {"pelvis": "WT901BLE67" if args.pelvis_protocol == "witmotion" else "imuhinge-S2",
+             "thorax": "imuhinge-T12"}
+    build = {"witmotion": witmotion_notes, "imuhinge-v1": v1_notes}
+    specs = [device(protocols[label], names[label], addresses[label],
+                    build[protocols[label]](*samples[label], args.rate_hz)) for label in ("pelvis", "thorax")]
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="imuhinge-live-ble-"))
+    work.mkdir(parents=True, exist_ok=True)
+    out, out_json, events, screen = work / "rec.csv", work / "out.json", work / "events.json", work / "screen.txt"
+    duration_s = args.session_s + args.extra_s
+    argv = ["live", "--pelvis", PELVIS_ADDRESS, "--thorax", THORAX_ADDRESS, "--rate-hz", f"{args.rate_hz:g}",
+            "--duration", f"{duration_s:g}", "--out", str(out), "--json", str(out_json)]
+
+    with PrivateBus() as bus, BluezEmulator(bus.address, specs) as emu:
+        env = dict(os.environ, **bus.env(), TTY_COMPATIBLE="1", COLUMNS="80", LINES="24")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+        with open(screen, "wb") as screen_file:
+            started = time.monotonic()
+            proc = subprocess.Popen([sys.executable, __file__, "--child", str(events), "--", *argv],
+                                    stdout=screen_file, stderr=subprocess.STDOUT, env=env, cwd=work)
+            watchdog = threading.Timer(duration_s + 180, proc.kill)
+            watchdog.start()
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall_s = time.monotonic() - started
+            watchdog.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        sent = {label: samples_sent(emu, protocols[label], addresses[label]) for label in addresses}
+
+    printed = ANSI.sub("", screen.read_text(errors="replace"))
+    flat = " ".join(printed.split())  # rich wraps lines at 80 columns
+    if proc.returncode != 0:
+        print(printed[-3000:])
+        print(f"imuhinge live exited with status {proc.returncode}; files in {work}")
+        return 1
+
+    recording = read_recording(out)
+    in_csv = {label: len(recording.streams[label].time_s) for label in addresses}
+    ev = json.loads(events.read_text())
+    live = ev["reps"]
+    offline = json.loads(out_json.read_text())["reps"]
+    found = AGREEMENT.search(flat)
+    agreed, offline_n, live_n, matched = map(int, found.groups()) if found else (0, len(offline), len(live), 0)
+    check_matched, check_agreed = overlap_agreement(live, offline)
+
+    origin = ev["origin_mono"]
+    wall_lat = np.array([r["screen_mono"] - (origin + r["end_s"]) for r in live]) if origin is not None else np.array([])
+    sess_lat = np.array([r["emitted_s"] - r["end_s"] for r in live])
+    cpu_total = 100.0 * (usage.ru_utime + usage.ru_stime) / wall_s
+    first, last = ev["cpu"].get("first"), ev["cpu"].get("last")
+    cpu_stream = 100.0 * (last[1] - first[1]) / (last[0] - first[0]) if first and last and last[0] > first[0] else float("nan")
+
+    def pct(a, q):
+        return float(np.percentile(a, q)) if len(a) else float("nan")
+
+    lost_total = sum(sent.values()) - sum(in_csv.values())
+    agree_pct = 100.0 * agreed / offline_n if offline_n else float("nan")
+    rows = [
+        ("samples sent (pelvis / thorax)", f"{sent['pelvis']:,} / {sent['thorax']:,}", ""),
+        ("samples in CSV (pelvis / thorax)", f"{in_csv['pelvis']:,} / {in_csv['thorax']:,}", ""),
+        ("samples lost in the program", f"{lost_total:,}", TARGETS["lost"]),
+        ("reps live / offline / matched", f"{live_n} / {offline_n} / {matched}", ""),
+        ("live verdicts agreeing", f"{agreed} of {offline_n} = {agree_pct:.0f} %", TARGETS["agree"]),
+        ("latency on screen p50 / p95 (s)", f"{pct(wall_lat, 50):.3f} / {pct(wall_lat, 95):.3f}", TARGETS["p95"]),
+        ("  (session time p50 / p95, s)", f"{pct(sess_lat, 50):.3f} / {pct(sess_lat, 95):.3f}", ""),
+        ("CPU, whole process (% of 1 core)", f"{cpu_total:.1f} %  ({wall_s:.1f} s wall)", TARGETS["cpu"]),
+        ("CPU, streaming part (% of 1 core)", f"{cpu_stream:.1f} %", TARGETS["cpu"]),
+    ]
+    print(f"imuhinge live over emulated BlueZ: seed {args.seed}, deadlift, {args.session_s:g} s sent, "
+          f"2 sensors at {args.rate_hz:g} Hz (pelvis {protocols['pelvis']}, thorax {protocols['thorax']}), "
+          f"--duration {duration_s:g}")
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    print(f"{'':{width}}  {'measured':>{vwidth}}  target")
+    for name, value, target in rows:
+        print(f"{name:{width}}  {value:>{vwidth}}  {target}")
+    if (check_matched, check_agreed) != (matched, agreed):
+        print(f"note: recomputed from the JSON: matched {check_matched}, agreed {check_agreed}")
+    if not found:
+        print("note: no agreement line was printed")
+    print("per rep (live): " + ", ".join(
+        f"#{r['rep']} end {r['end_s']:.1f}s +{w:.3f}s{' ' + ','.join(r['flags']) if r['flags'] else ''}"
+        for r, w in zip(live, wall_lat)))
+    print(f"files: {work}" if args.keep else "")
+    return 0
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        return child(sys.argv[2], sys.argv[4:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--session-s", type=float, default=60.0, help="seconds of simulated session sent")
+    parser.add_argument("--rate-hz", type=float, default=200.0)
+    parser.add_argument("--pelvis-protocol", default="witmotion", choices=("witmotion", "imuhinge-v1"),
+                        help="the thorax is always imuhinge-v1 (default witmotion)")
+    parser.add_argument("--extra-s", type=float, default=5.0,
+                        help="--duration is the session plus this (the thorax starts a little later)")
+    parser.add_argument("--keep", metavar="DIR", help="keep the recording, JSON, events and screen here")
+    return run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
