@@ -39,44 +39,33 @@ class LiveSettings:
 class LiveRep:
     """One finished rep, as the live processor judged it (s, deg).
 
-    ``emitted_s`` is the session time of the newest processed sample when the rep was
-    emitted, so ``emitted_s - end_s`` is its latency in session time. ``result`` holds
-    every contract-2 field (the same ``RepResult`` the offline analysis makes).
+    ``result`` holds every contract-2 field (the same ``RepResult`` the offline analysis
+    makes); the properties below read from it. ``emitted_s`` is the session time of the
+    newest processed sample when the rep was emitted, so ``emitted_s - end_s`` is its
+    latency in session time.
     """
 
-    rep: int
-    start_s: float
-    bottom_s: float
-    end_s: float
-    pelvis_tilt_deg: float
-    trunk_inclination_deg: float | None
-    lumbar_flexion_deg: float | None
-    lumbar_flexion_source: str
-    flags: tuple[str, ...]
-    reasons: tuple[str, ...]
-    emitted_s: float
     result: RepResult = field(repr=False)
+    emitted_s: float
+
+    @classmethod
+    def from_result(cls, result: RepResult, emitted_s: float) -> "LiveRep":
+        return cls(result=result, emitted_s=emitted_s)
+
+    rep = property(lambda self: self.result.rep)
+    start_s = property(lambda self: self.result.start_s)
+    bottom_s = property(lambda self: self.result.bottom_s)
+    end_s = property(lambda self: self.result.end_s)
+    pelvis_tilt_deg = property(lambda self: self.result.pelvis_tilt_deg)
+    trunk_inclination_deg = property(lambda self: self.result.trunk_inclination_deg)
+    lumbar_flexion_deg = property(lambda self: self.result.lumbar_flexion_deg)
+    lumbar_flexion_source = property(lambda self: self.result.lumbar_flexion_source)
+    flags = property(lambda self: tuple(self.result.flags))
+    reasons = property(lambda self: tuple(self.result.reasons))
 
     @property
     def is_clean(self) -> bool:
         return not self.flags
-
-    @classmethod
-    def from_result(cls, result: RepResult, emitted_s: float) -> "LiveRep":
-        return cls(
-            rep=result.rep,
-            start_s=result.start_s,
-            bottom_s=result.bottom_s,
-            end_s=result.end_s,
-            pelvis_tilt_deg=result.pelvis_tilt_deg,
-            trunk_inclination_deg=result.trunk_inclination_deg,
-            lumbar_flexion_deg=result.lumbar_flexion_deg,
-            lumbar_flexion_source=result.lumbar_flexion_source,
-            flags=tuple(result.flags),
-            reasons=tuple(result.reasons),
-            emitted_s=emitted_s,
-            result=result,
-        )
 
 
 @dataclass(frozen=True)
