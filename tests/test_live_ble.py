@@ -130,3 +130,10 @@ def test_source_counts_start_empty():
     source = ble_source.BleSource({"pelvis": WIT_ADDRESS}, rate_hz=50.0)
     assert source.settings == replace(ble_source.BASE_SETTINGS, rate_hz=50.0)
     assert source.counts() == {} and source.gaps() == []
+
+
+def test_an_unknown_protocol_is_refused_with_the_known_ones(tmp_path, capsys):
+    status = main(["live", "--pelvis", WIT_ADDRESS, "--protocol", "witmotoin", "--out", str(tmp_path / "rec.csv")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--protocol must be auto or one of" in err and "witmotion" in err and "witmotoin" in err

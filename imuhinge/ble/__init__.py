@@ -6,7 +6,8 @@
 - ``resolve``: an address or a name typed by the user -> one device.
 - ``session``: ``SensorLink``, connect / configure / subscribe / reconnect, its callback
   only queueing ``(arrival_s, label, bytes)`` for a consumer.
-- ``gatt``: each protocol's characteristics and start-up writes.
+- the protocols themselves (GATT layout, start-up writes, decoders) are described in
+  ``imuhinge.protocols.registry``.
 - ``settings``: ``LinkSettings`` (timeouts, attempts, backoff, rate).
 - ``errors``: the transport's exceptions, all ``BadInputError`` (one sentence, exit 2).
 

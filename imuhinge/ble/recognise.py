@@ -13,14 +13,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from ..protocols import imuhinge_v1, witmotion
+from ..protocols.registry import PROTOCOLS as _REGISTRY
+from ..protocols.registry import pick_protocol
 
 WITMOTION = "witmotion"
 IMUHINGE_V1 = "imuhinge-v1"
-PROTOCOLS = (WITMOTION, IMUHINGE_V1)
-
-WITMOTION_NAME = re.compile(r"^(WT901BLE|WT9011|BWT901)", re.IGNORECASE)
-"""Advertised-name prefixes of WitMotion BLE IMUs (WT901BLECL, WT9011DCL, BWT901BLE5.0 ...)."""
+PROTOCOLS = tuple(_REGISTRY)
+"""Names of every supported protocol, in recognition order (``protocols.registry``)."""
 
 MAX_NAME_CHARS = 40
 ELLIPSIS = "…"
@@ -48,20 +47,17 @@ def normalise_uuid(uuid: str) -> str:
 
 
 def recognise_protocol(service_uuids: Iterable[str] = (), local_name: str | None = None) -> str | None:
-    """The protocol a device's advertisement points to: ``"witmotion"``, ``"imuhinge-v1"`` or None.
+    """The name of the protocol a device's advertisement points to, or None.
 
-    The project's own service UUID is checked first because it is unique to it; WitMotion
-    units are known by their service UUID (``0000ffe5-…-00805f9a34fb``) or, since some
-    firmware does not advertise it, by their name.
+    A service UUID decides first (the project's own is unique to it; WitMotion's is
+    ``0000ffe5-…-00805f9a34fb``); a device that advertises none we know is recognised by
+    its name where a protocol has known names (some WitMotion firmware advertises no
+    service). See ``protocols.registry.pick_protocol``.
     """
     uuids = {normalise_uuid(u) for u in service_uuids}
-    if imuhinge_v1.SERVICE_UUID in uuids:
-        return IMUHINGE_V1
-    if witmotion.SERVICE_UUID in uuids:
-        return WITMOTION
-    if local_name and WITMOTION_NAME.match(sanitise_name(local_name)):
-        return WITMOTION
-    return None
+    name = sanitise_name(local_name) if local_name else None
+    protocol = pick_protocol(uuids, name)
+    return protocol.name if protocol else None
 
 
 def sanitise_name(untrusted: object, max_chars: int = MAX_NAME_CHARS) -> str:

@@ -31,9 +31,8 @@ import time
 from dataclasses import dataclass
 
 from ..errors import BadInputError
-from ..protocols.imuhinge_v1 import ImuhingeV1Stream
-from ..protocols.witmotion import WitMotionStream
-from . import gatt
+from ..protocols.descriptor import SensorProtocol
+from ..protocols.registry import pick_protocol, protocol_named
 from .errors import SensorProtocolError, SensorUnreachableError, bluetooth_unavailable, is_unavailable
 from .recognise import PROTOCOLS, sanitise_name
 from .resolve import ResolvedSensor, resolve
@@ -95,11 +94,16 @@ class SensorLink:
         """True while the sensor is connected and subscribed."""
         return self._client is not None and self._client.is_connected
 
-    def new_stream(self) -> WitMotionStream | ImuhingeV1Stream:
-        """A fresh decoder for this sensor's notifications (call after ``start``)."""
+    @property
+    def sensor_protocol(self) -> SensorProtocol:
+        """The description of the protocol this link speaks (known once it has started)."""
         if self.protocol is None:
             raise RuntimeError("the protocol is known only once the link has started")
-        return gatt.new_stream(self.protocol, self.settings.rate_hz)
+        return protocol_named(self.protocol)
+
+    def new_stream(self):
+        """A fresh decoder for this sensor's notifications (call after ``start``)."""
+        return self.sensor_protocol.new_stream(self.settings.rate_hz)
 
     async def __aenter__(self) -> SensorLink:
         await self.start()
@@ -152,7 +156,7 @@ class SensorLink:
             return
         if client.is_connected and self.protocol is not None:
             with contextlib.suppress(Exception):
-                await self._write_commands(client, gatt.stop_commands(self.protocol))
+                await self._write_commands(client, self.sensor_protocol.stop_commands(), self.sensor_protocol)
         with contextlib.suppress(Exception):
             await client.disconnect()
 
@@ -166,47 +170,68 @@ class SensorLink:
         try:
             await client.connect()
             protocol = self._protocol_of(client)
-            layout = gatt.LAYOUTS[protocol]
             try:
-                commands = gatt.start_commands(protocol, self.settings.rate_hz)
+                commands = protocol.start_commands(self.settings.rate_hz)
             except ValueError as exc:
                 raise BadInputError(f"the {self.label} sensor: {exc}") from None
-            await self._write_commands(client, commands, layout)
-            await client.start_notify(layout.notify_uuid, self._enqueue)
+            await client.start_notify(protocol.notify_uuid, self._enqueue)
+            await self._write_commands(client, commands, protocol)
         except BaseException:
             with contextlib.suppress(Exception):
                 await client.disconnect()
             raise
-        self.protocol = protocol
+        self.protocol = protocol.name
         self._client = client
         self.connections += 1
-        log.info("%s: streaming from %s (%s)", self.label, self._who(), protocol)
+        log.info("%s: streaming from %s (%s)", self.label, self._who(), protocol.name)
 
-    def _protocol_of(self, client) -> str:
+    def _protocol_of(self, client) -> SensorProtocol:
         """The protocol the connected device offers, checked against the one asked for."""
-        offered = {service.uuid for service in client.services}
+        offered = {service.uuid.lower() for service in client.services}
         wanted = [self.requested_protocol] if self.requested_protocol != AUTO else list(PROTOCOLS)
-        for protocol in wanted:
-            if gatt.LAYOUTS[protocol].service_uuid in offered:
-                return protocol
-        names = " or ".join(wanted)
-        raise SensorProtocolError(f"the {self.label} sensor ({self._who()}) offers no {names} service")
+        protocol = pick_protocol(offered, self.name, wanted)
+        if protocol is None or protocol.service_uuid not in offered:
+            what = f"{wanted[0]} service" if len(wanted) == 1 else f"service of a supported sensor ({', '.join(wanted)})"
+            raise SensorProtocolError(f"the {self.label} sensor ({self._who()}) offers no {what}")
+        return protocol
 
-    async def _write_commands(self, client, commands: tuple[bytes, ...], layout: gatt.GattLayout | None = None) -> None:
-        """Write ``commands`` in order, ``command_spacing_s`` apart (the sensor drops closer ones)."""
+    async def _write_commands(self, client, commands: tuple[bytes, ...], protocol: SensorProtocol) -> None:
+        """Write ``commands`` in order, ``command_spacing_s`` apart (the sensor drops closer ones).
+
+        For a protocol whose command characteristic answers (``command_responses``), each
+        answer is awaited and checked; a refusal raises ``SensorProtocolError``.
+        """
         if not commands:
             return
-        layout = layout or gatt.LAYOUTS[self.protocol]
-        characteristic = client.services.get_characteristic(layout.command_uuid)
+        characteristic = client.services.get_characteristic(protocol.command_uuid)
         if characteristic is None:
             raise SensorProtocolError(
-                f"the {self.label} sensor ({self._who()}) has no command characteristic {layout.command_uuid}"
+                f"the {self.label} sensor ({self._who()}) has no command characteristic {protocol.command_uuid}"
             )
+        answers: asyncio.Queue | None = None
+        if protocol.command_responses:
+            answers = asyncio.Queue()
+            await client.start_notify(characteristic, lambda _c, data: answers.put_nowait(bytes(data)))
         with_response = "write" in characteristic.properties
         for index, command in enumerate(commands):
             if index:
                 await asyncio.sleep(self.settings.command_spacing_s)
             await client.write_gatt_char(characteristic, command, response=with_response)
+            if answers is not None:
+                await self._check_answer(protocol, command, answers)
+
+    async def _check_answer(self, protocol: SensorProtocol, command: bytes, answers: asyncio.Queue) -> None:
+        """Wait for the sensor's answer to ``command`` and raise ``SensorProtocolError`` on a refusal."""
+        try:
+            answer = await asyncio.wait_for(answers.get(), self.settings.response_timeout_s)
+        except TimeoutError:
+            raise SensorProtocolError(
+                f"the {self.label} sensor ({self._who()}) did not answer command {command.hex()} "
+                f"within {self.settings.response_timeout_s:g} s"
+            ) from None
+        problem = protocol.check_response(command, answer) if protocol.check_response else None
+        if problem:
+            raise SensorProtocolError(f"the {self.label} sensor ({self._who()}): {sanitise_name(problem, 200)}")
 
     def _enqueue(self, _characteristic, data: bytearray) -> None:
         """bleak's notification callback: stamp, label and queue the bytes; nothing else."""

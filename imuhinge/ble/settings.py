@@ -27,6 +27,8 @@ class LinkSettings:
       200 Hz; imuhinge v1: 25 to 400 Hz).
     - ``command_spacing_s``: pause between configuration writes; WitMotion units drop
       commands that arrive closer together.
+    - ``response_timeout_s``: how long to wait for a sensor to answer a command, for
+      protocols whose sensors answer (Polar PMD, imuhinge v1 when checked).
     """
 
     scan_timeout_s: float = 10.0
@@ -38,9 +40,11 @@ class LinkSettings:
     backoff_max_s: float = 8.0
     rate_hz: float = 100.0
     command_spacing_s: float = witmotion.COMMAND_SPACING_S
+    response_timeout_s: float = 3.0
 
     def __post_init__(self) -> None:
-        for name in ("scan_timeout_s", "connect_timeout_s", "backoff_initial_s", "backoff_max_s", "rate_hz"):
+        for name in ("scan_timeout_s", "connect_timeout_s", "backoff_initial_s", "backoff_max_s", "rate_hz",
+                     "response_timeout_s"):
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"{name} must be positive, got {value}")

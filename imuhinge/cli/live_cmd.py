@@ -27,9 +27,9 @@ def register(commands) -> None:
     )
     parser.add_argument("--pelvis", metavar="ADDRESS_OR_NAME", help="the sacrum sensor")
     parser.add_argument("--thorax", metavar="ADDRESS_OR_NAME", help="the T12 sensor (optional)")
-    parser.add_argument("--protocol", default="auto", choices=("auto", "witmotion", "imuhinge-v1"),
-                        help="sensor protocol: auto (from the sensor's services), witmotion or imuhinge-v1 "
-                        "(default auto)")
+    parser.add_argument("--protocol", metavar="NAME", default="auto",
+                        help="sensor protocol: auto (from the sensor's services and name) or a name from "
+                        "`imuhinge scan`, such as witmotion or imuhinge-v1 (default auto)")
     parser.add_argument("--rate-hz", metavar="HZ", default="100",
                         help="sample rate to configure the sensors to (WitMotion: 50, 100 or 200; default 100)")
     parser.add_argument(
@@ -67,14 +67,18 @@ def run_sensors(args: argparse.Namespace) -> int:
     from ..ble import BleError
     from ..live.ble_source import BleSource
     from ..live.session import run_live_session
-    from ..protocols import witmotion
+    from ..protocols.registry import AUTO, PROTOCOLS
 
     rate_hz = _number(args.rate_hz, "--rate-hz")
     if rate_hz is None or rate_hz <= 0:
         raise BadInputError(f"--rate-hz must be a positive number, not '{args.rate_hz}'")
-    if args.protocol == "witmotion" and float(rate_hz) not in witmotion.RATE_CODES:
-        supported = ", ".join(f"{r:g}" for r in witmotion.RATE_CODES)
-        raise BadInputError(f"WitMotion sensors stream at {supported} Hz, not {rate_hz:g} Hz (--rate-hz)")
+    if args.protocol != AUTO:
+        if args.protocol not in PROTOCOLS:
+            raise BadInputError(f"--protocol must be auto or one of {', '.join(PROTOCOLS)}, not '{args.protocol}'")
+        try:
+            PROTOCOLS[args.protocol].start_commands(float(rate_hz))
+        except ValueError as exc:
+            raise BadInputError(f"{exc} (--rate-hz)") from None
     duration_s = _number(args.duration, "--duration")
     if duration_s is not None and duration_s <= 0:
         raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")

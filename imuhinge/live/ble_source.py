@@ -6,9 +6,10 @@ each notification to its link's decoder and yields the samples, the same shape a
 simulator's ``play``, so ``run_live_session`` takes it unchanged.
 
 Times: ``arrival_s`` is session time, seconds since the first notification of any sensor.
-WitMotion samples are timed by arrival (their stream's clock is ``time.monotonic()``), so
-they move onto session time by that same origin; imuhinge v1 samples carry device time,
-which is placed once, so that the first block's last sample falls on its arrival.
+Samples of sensors without a clock (WitMotion) are timed by arrival (their stream's
+clock is ``time.monotonic()``), so they move onto session time by that same origin;
+samples with device time (imuhinge v1) are placed once, so that the first block's last
+sample falls on its arrival.
 
 Malformed or truncated notifications are counted by the decoders and never raise;
 ``counts()`` and ``gaps()`` give those counts and the links' outages for the summary.
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from ..ble import LinkSettings, SensorLink
 from ..protocols.samples import SampleBlock
-from ..protocols.witmotion import WitMotionStream
+from ..protocols.descriptor import ARRIVAL_CLOCK
 
 BASE_SETTINGS = LinkSettings()
 """Timeouts, attempts and backoff of every link (tests shorten them); the rate is set per run."""
@@ -108,7 +109,7 @@ class BleSource:
                     continue
                 if label not in offsets:
                     offsets[label] = (
-                        -self.origin_s if isinstance(stream, WitMotionStream)
+                        -self.origin_s if self.links[label].sensor_protocol.clock == ARRIVAL_CLOCK
                         else arrival_s - float(block.time_s[-1])
                     )
                 self.samples[label] += len(block)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import MalformedPacketError, ProtocolError, TruncatedPacketError, UnsupportedVersionError
+from .descriptor import DEVICE_CLOCK, SensorProtocol
 from .samples import SampleBlock
 
 SERVICE_UUID = "c9040001-ca67-45ea-8fc8-abd4f3828215"
@@ -292,3 +293,47 @@ class ImuhingeV1Stream:
         self._last_sequence = packet.sequence
         self._last_raw_time_us = packet.device_time_us
         self._last_time_us = time_us
+
+
+def start_commands(rate_hz: float) -> tuple[bytes, ...]:
+    """Set the sample period for ``rate_hz`` (25 to 400 Hz), then start streaming."""
+    period_us = round(1e6 / rate_hz)
+    if not MIN_PERIOD_US <= period_us <= MAX_PERIOD_US:
+        raise ValueError(
+            f"imuhinge sensors stream at {1e6 / MAX_PERIOD_US:g} to {1e6 / MIN_PERIOD_US:g} Hz, not {rate_hz:g} Hz"
+        )
+    return (set_period_command(period_us), start_command())
+
+
+def check_control_response(command: bytes, response: bytes) -> str | None:
+    """None if ``response`` acknowledges ``command``, else what the sensor refused, in words."""
+    try:
+        answer = decode_control_response(response)
+    except ProtocolError:
+        return f"the sensor answered a command with {len(response)} unreadable bytes"
+    if command and answer.opcode != command[0]:
+        return f"the sensor answered command {command[0]:#04x} with a reply to {answer.opcode:#04x}"
+    if answer.ok:
+        return None
+    reason = STATUS_WORDS.get(answer.status, f"status {answer.status:#04x}")
+    return f"the sensor refused command {command[0]:#04x}: {reason}"
+
+
+STATUS_WORDS = {
+    STATUS_UNKNOWN_OPCODE: "it does not know the command",
+    STATUS_INVALID_PARAMETER: "a parameter is out of range",
+    STATUS_BUSY: "it is busy",
+    STATUS_BAD_LENGTH: "the command has the wrong length",
+}
+
+PROTOCOL = SensorProtocol(
+    name="imuhinge-v1",
+    title="imuhinge open sensor (reference firmware), protocol v1",
+    service_uuid=SERVICE_UUID,
+    notify_uuid=DATA_UUID,
+    command_uuid=CONTROL_UUID,
+    start_commands=start_commands,
+    stop_commands=lambda: (stop_command(),),
+    new_stream=lambda _rate_hz: ImuhingeV1Stream(),
+    clock=DEVICE_CLOCK,
+)

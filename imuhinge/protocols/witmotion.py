@@ -13,11 +13,13 @@ has no sample clock: samples are timed by arrival and smoothed onto the nominal 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .arrival_clock import ArrivalClockState, smooth_sample_times
+from .descriptor import ARRIVAL_CLOCK, SensorProtocol
 from .samples import SampleBlock
 
 SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9a34fb"
@@ -153,3 +155,18 @@ class WitMotionStream:
             position = start + FRAME_BYTES
         del buffer[:position]
         return bytes(frames)
+
+
+PROTOCOL = SensorProtocol(
+    name="witmotion",
+    title="WitMotion WT901BLECL / BWT901BLE5.0 / WT9011DCL",
+    service_uuid=SERVICE_UUID,
+    notify_uuid=NOTIFY_UUID,
+    command_uuid=WRITE_UUID,
+    start_commands=configuration_commands,
+    new_stream=WitMotionStream,
+    clock=ARRIVAL_CLOCK,
+    name_pattern=re.compile(r"^(WT901BLE|WT9011|BWT901)", re.IGNORECASE),
+    rates_hz=tuple(RATE_CODES),
+)
+"""WitMotion units stream on their own once configured, so there is nothing to stop."""
