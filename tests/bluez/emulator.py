@@ -430,10 +430,16 @@ class GattCharacteristic1(ServiceInterface):
             self.stream_task.cancel()
             self.stream_task = None
 
-    async def _stream(self) -> None:
+    def play(self, source: NotifySource) -> None:
+        """Start notifying ``source`` now (replacing any stream in progress); for devices that
+        stream only once a command asks them to (call it from an ``on_write``)."""
+        self._stop_stream()
+        self.stream_task = asyncio.get_running_loop().create_task(self._stream(source))
+
+    async def _stream(self, source: Optional[NotifySource] = None) -> None:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        for t, data in self.spec.source:
+        for t, data in (self.spec.source if source is None else source):
             delay = t0 + t - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -498,6 +504,16 @@ class EmulatedDevice:
         self.sent: dict[str, list[bytes]] = {}  # char uuid -> every notification sent
         self.connects = 0  # Connect calls received
         self.disconnects: list[str] = []  # reasons: "local" (client asked), "remote" (dropped)
+
+    # -- for on_write callbacks (they run on the emulator thread, in its event loop)
+    def send(self, char_uuid: str, data: bytes) -> None:
+        """Notify (or indicate) ``data`` on a characteristic now: a command's answer, say."""
+        self.chars[full_uuid(char_uuid)].notify(data)
+
+    def play(self, char_uuid: str, source: NotifySource) -> None:
+        """Start streaming ``source`` on a characteristic now, as a device does once a start
+        command arrives; ``_stream`` stops it if the client unsubscribes or disconnects."""
+        self.chars[full_uuid(char_uuid)].play(source)
 
     # -- helpers
     def _set(self, **props: Any) -> None:
