@@ -75,7 +75,7 @@ def child(events_path: str, argv: list[str]) -> int:
         for rep in status.reps[seen:]:
             reps.append({"rep": rep.rep, "start_s": rep.start_s, "end_s": rep.end_s,
                          "emitted_s": rep.emitted_s, "flags": list(rep.flags), "screen_mono": now})
-        if status.elapsed_s > 0 or cpu:
+        if (status.elapsed_s > 0 or cpu) and now - cpu.get("last", [-1.0])[0] >= 0.5:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             point = [now, usage.ru_utime + usage.ru_stime]
             cpu.setdefault("first", point)
@@ -93,28 +93,24 @@ def child(events_path: str, argv: list[str]) -> int:
 # --------------------------------------------------------------------------- emulated sensors
 
 
-def _raw(values: np.ndarray, full_scale: float) -> np.ndarray:
-    return np.clip(np.round(values / full_scale * 32768.0), -32768, 32767).astype(int)
-
-
 def session_samples(seed: int, rate_hz: float, session_s: float):
-    from imuhinge.simulation import SessionConfig, simulate_session
+    """Per sensor: (time_s, acc int16, gyr int16) of a simulated session without transport faults."""
+    from bluez.body import measured_session
 
-    config = SessionConfig.random(seed=seed, sensors=("pelvis", "thorax"), rate_hz=rate_hz,
-                                  scenario="deadlift", duration_s=session_s)
-    recording, _ = simulate_session(config)
-    n = int(session_s * rate_hz)
-    return {label: (_raw(s.acc_g[:n], 16.0), _raw(s.gyr_dps[:n], 2000.0)) for label, s in recording.streams.items()}
+    streams, _ = measured_session(seed, ("pelvis", "thorax"), rate_hz=rate_hz, duration_s=session_s)
+    return {label: (s.time_s, *s.raw()) for label, s in streams.items()}
 
 
-def witmotion_notes(acc_raw, gyr_raw, rate_hz):
+def witmotion_notes(time_s, acc_raw, gyr_raw, rate_hz):
+    """One frame per notification, sent at its sample time (as WitMotion units do)."""
     from imuhinge.protocols import witmotion
 
-    return [(i / rate_hz, witmotion.encode_frame(tuple(acc_raw[i]), tuple(gyr_raw[i]), (0, 0, 0)))
+    return [(float(time_s[i]), witmotion.encode_frame(tuple(acc_raw[i]), tuple(gyr_raw[i]), (0, 0, 0)))
             for i in range(len(acc_raw))]
 
 
-def v1_notes(acc_raw, gyr_raw, rate_hz):
+def v1_notes(time_s, acc_raw, gyr_raw, rate_hz):
+    """``PER_PACKET`` samples per notification, sent when the last of them is sampled."""
     from imuhinge.protocols import imuhinge_v1
 
     period_us = round(1e6 / rate_hz)
@@ -126,7 +122,7 @@ def v1_notes(acc_raw, gyr_raw, rate_hz):
             period_us=period_us, acc_range_g=16, gyr_range_dps=2000, acc_raw=acc_raw[rows],
             gyr_raw=gyr_raw[rows], flags=imuhinge_v1.FLAG_STREAM_START if k == 0 else 0,
         ))
-        notes.append(((k * PER_PACKET + PER_PACKET - 1) / rate_hz, packet))
+        notes.append((float(time_s[rows.stop - 1]), packet))
     return notes
 
 
@@ -183,7 +179,7 @@ def overlap_agreement(live: list[dict], offline: list[dict]) -> tuple[int, int]:
 
 def run(args) -> int:
     sys.path.insert(0, str(ROOT / "tests"))
-    from bluez.emulator import BluezEmulator, PrivateBus
+    from bluez.emulator import BluezEmulator, OnSharedClock, PrivateBus, SharedClock
 
     from imuhinge.recording import read_recording
 
@@ -193,8 +189,10 @@ def run(args) -> int:
     names = {"pelvis": "WT901BLE67" if args.pelvis_protocol == "witmotion" else "imuhinge-S2",
              "thorax": "imuhinge-T12"}
     build = {"witmotion": witmotion_notes, "imuhinge-v1": v1_notes}
+    body_clock = SharedClock()  # both sensors are on one body: a late subscriber skips ahead
     specs = [device(protocols[label], names[label], addresses[label],
-                    build[protocols[label]](*samples[label], args.rate_hz)) for label in ("pelvis", "thorax")]
+                    OnSharedClock(build[protocols[label]](*samples[label], args.rate_hz), body_clock))
+             for label in ("pelvis", "thorax")]
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="imuhinge-live-ble-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def smooth_sample_times(
     lag_s = backdated - index * stretched_period_s
     if state is not None:
         lag_s[continuing] = np.minimum(lag_s[continuing], state.origin_s)
-    origin_s = pd.Series(lag_s).groupby(segment_id).cummin().to_numpy()
+    origin_s = _cummin_by_segment(lag_s, np.append(np.flatnonzero(np.diff(segment_id)) + 1, n))
     grid_s = origin_s + index * stretched_period_s
 
     min_step_s = min_step_fraction * period_s
@@ -103,3 +102,18 @@ def smooth_sample_times(
         index=int(index[-1]),
     )
     return time_s, new_state
+
+
+def _cummin_by_segment(values: np.ndarray, segment_ends: np.ndarray) -> np.ndarray:
+    """Running minimum of ``values`` restarting at each segment; ``segment_ends`` are the
+    exclusive end indices of consecutive segments (the last is ``len(values)``).
+
+    A live session calls this once per notification, usually with one segment, so a
+    plain loop over segments beats a grouped operation by far.
+    """
+    result = np.empty_like(values)
+    start = 0
+    for end in segment_ends:
+        np.minimum.accumulate(values[start:end], out=result[start:end])
+        start = end
+    return result

@@ -78,6 +78,35 @@ class Periodic:
             yield t, bytes(data)
 
 
+class SharedClock:
+    """One session clock for several emulated sensors, started by the first subscription."""
+
+    def __init__(self) -> None:
+        self._start: Optional[float] = None
+
+    def elapsed_s(self) -> float:
+        if self._start is None:
+            self._start = time.monotonic()
+        return time.monotonic() - self._start
+
+
+class OnSharedClock:
+    """Notification source for sensors worn on one body: ``notes`` (t_s, bytes) are times on
+    a ``SharedClock``, so a sensor subscribed late (or again after a drop) starts at the
+    body's present moment and skips what it would have sent meanwhile, as a real sensor
+    does; two sensors connected a second apart then still stream the same instant together.
+    """
+
+    def __init__(self, notes: Iterable[tuple[float, bytes]], clock: SharedClock) -> None:
+        self.notes, self.clock = list(notes), clock
+
+    def __iter__(self):
+        elapsed_s = self.clock.elapsed_s()
+        for t, data in self.notes:
+            if t >= elapsed_s:
+                yield t - elapsed_s, data
+
+
 # A notification source is any *re-iterable* of (t_s, bytes), t_s relative to the
 # StartNotify, non-decreasing: a list of (time, bytes), a Periodic, or your own class.
 # (A one-shot generator works for the first subscription only.)
