@@ -316,7 +316,7 @@ def check_control_response(command: bytes, response: bytes) -> str | None:
     if answer.ok:
         return None
     reason = STATUS_WORDS.get(answer.status, f"status {answer.status:#04x}")
-    return f"the sensor refused command {command[0]:#04x}: {reason}"
+    return f"the sensor refused command {answer.opcode:#04x}: {reason}"
 
 
 STATUS_WORDS = {
