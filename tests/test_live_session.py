@@ -135,3 +135,20 @@ def test_view_shows_untrusted_names_as_text():
     text = console.file.getvalue()
     assert "[bold red]evil[/]" in text
     assert "hold still (2 s left)" in text
+
+
+def test_view_shows_what_each_link_is_going_through_and_nothing_when_all_is_well():
+    from imuhinge.live.view import LiveStatus, render
+
+    def screen(notes):
+        console = Console(file=io.StringIO(), width=80, height=24, color_system=None)
+        console.print(render(LiveStatus(sensor_names={"pelvis": "WT901BLE67", "thorax": "imuhinge-T12"},
+                                        link_notes=notes)))
+        return console.file.getvalue()
+
+    troubled = screen({"pelvis": "link lost, reconnecting…, 1 outage", "thorax": "12 notifications lost"})
+    assert "pelvis: link lost, reconnecting…, 1 outage" in troubled
+    assert "thorax: 12 notifications lost" in troubled
+    calm = screen({"pelvis": "", "thorax": ""})
+    assert "reconnecting" not in calm and "thorax:" not in calm.split("\n")[2]
+    assert len(calm.splitlines()) == len(troubled.splitlines()) - 1

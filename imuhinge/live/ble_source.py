@@ -36,7 +36,7 @@ BASE_SETTINGS = LinkSettings()
 """Timeouts, attempts and backoff of every link (tests shorten them); the rate is set per run."""
 
 
-BATCH_S = 0.1
+BATCH_S = 0.05
 """Notifications arriving within this many seconds are decoded and passed on together."""
 
 
@@ -209,6 +209,25 @@ class BleSource:
             for label, link in self.links.items()
             for gap in link.gaps
         ]
+
+    def link_notes(self) -> dict[str, str]:
+        """Per sensor, a few words for the live screen: reconnecting, notifications lost or
+        malformed, outages so far ("" when all is well)."""
+        counts = self.counts()
+        notes = {}
+        for label, link in self.links.items():
+            bits = []
+            if not link.connected:
+                bits.append("link lost, reconnecting…")
+            c = counts.get(label)
+            if c is not None and c.lost_packets:
+                bits.append(f"{c.lost_packets:,} notifications lost")
+            if c is not None and c.malformed_packets:
+                bits.append(f"{c.malformed_packets:,} malformed")
+            if link.gaps:
+                bits.append(f"{len(link.gaps)} outage{'s' if len(link.gaps) > 1 else ''}")
+            notes[label] = ", ".join(bits)
+        return notes
 
     def describe(self) -> str:
         """One line for the end of the session: per sensor, what arrived and what was lost or bad."""

@@ -9,6 +9,7 @@ the offline analysis of that file and compares it with the live verdicts.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ async def stream_session(
     coroutine; the writer is closed whatever happens.
     """
     writer.open()
+    flusher = asyncio.get_running_loop().create_task(_flush_while_idle(writer))
+    link_notes = getattr(source, "link_notes", None)
     try:
         async for arrival_s, sensor, block in source:
             if duration_s is not None and arrival_s > duration_s:
@@ -59,6 +62,7 @@ async def stream_session(
             writer.add(sensor, block.time_s, block.acc_g, block.gyr_dps)
             outcome.reps += processor.feed(sensor, block.time_s, block.acc_g, block.gyr_dps)
             outcome.elapsed_s = arrival_s
+            status.link_notes = link_notes() if link_notes else {}
             view.update(_fill(status, processor, writer, arrival_s))
         else:
             outcome.stopped_by = getattr(source, "stopped_by", None) or outcome.stopped_by
@@ -67,9 +71,18 @@ async def stream_session(
         outcome.stopped_by = "Ctrl-C"
         raise
     finally:
+        flusher.cancel()
         outcome.recording = writer.close()
         status.message = "Session over: closing the recording and analysing it…"
         view.update(_fill(status, processor, writer, outcome.elapsed_s), force=True)
+
+
+async def _flush_while_idle(writer: LiveRecordingWriter) -> None:
+    """Flush on a timer as well, so rows waiting in the reorder window reach the disk in
+    time even while no sensor sends anything (both dropped, or a pause in the stream)."""
+    while True:
+        await asyncio.sleep(writer.settings.flush_interval_s / 2)
+        writer.flush_if_due()
 
 
 def _fill(status: LiveStatus, processor: LiveProcessor, writer: LiveRecordingWriter, elapsed_s: float) -> LiveStatus:
@@ -160,7 +173,6 @@ def run_live_session(
     ``rates_hz`` gives each sensor's nominal rate (Hz, for the metadata and lost counts).
     Ctrl-C ends the streaming part; the recording and its analysis still follow.
     """
-    import asyncio
 
     console = console or Console(highlight=False)
     labels = tuple(sensor_names)

@@ -1,7 +1,8 @@
 """The live terminal screen: what the sensors send, how to calibrate, the angles, the reps.
 
 Laid out for an 80×24 terminal: a header (sensors, elapsed time, samples, lost samples,
-the recording file), one status line (hold still / do a first rep / tracking), the three
+the recording file, and, while there is any, what each Bluetooth link is going through:
+reconnecting, notifications lost or malformed, outages), one status line (hold still / do a first rep / tracking), the three
 angles as numbers with a bar, the rep count against the target, the newest reps with
 their verdicts (green clean, red flagged, in plain words), and the newest flagged rep's
 reason in full. A flagged rep rings the terminal bell. Device names and file names are
@@ -46,6 +47,9 @@ class LiveStatus:
     target_reps: int = 10
     max_lumbar_flexion_deg: float = 20.0
     message: str = ""
+    link_notes: dict[str, str] = field(default_factory=dict)
+    """Per sensor, what its Bluetooth link is going through ("reconnecting…", packets lost
+    or malformed, outages); empty for a sensor with nothing to report."""
 
 
 def render(status: LiveStatus, height: int = 24):
@@ -70,7 +74,15 @@ def _header(status: LiveStatus) -> Text:
     second.append(f"{lost:,} lost  ", style="yellow" if lost else "dim")
     second.append("→ ", style="dim")
     second.append(status.recording_path)
-    return Text("\n").join([line, second])
+    lines = [line, second]
+    notes = [(label, note) for label, note in status.link_notes.items() if note]
+    if notes:
+        third = Text()
+        for label, note in notes:
+            third.append(f"{label}: ", style="dim")
+            third.append(f"{note}  ", style="bold yellow" if "reconnecting" in note else "yellow")
+        lines.append(third)
+    return Text("\n").join(lines)
 
 
 def _status_line(status: LiveStatus) -> Text:

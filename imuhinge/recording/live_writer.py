@@ -22,13 +22,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import BadInputError
 from . import columns as C
+from .model import accelerometer_only_labels
 
 TIME_DECIMALS = 4
 ROW_FORMAT = "%.4f,%s,%.5f,%.5f,%.5f,%.3f,%.3f,%.3f\n"
@@ -42,11 +43,17 @@ class LiveRecordingError(BadInputError):
 
 @dataclass(frozen=True)
 class SensorInfo:
-    """What the ``# sensor <label>:`` metadata line says about one sensor."""
+    """What the ``# sensor <label>:`` metadata line says about one sensor.
+
+    ``gyroscope=False`` marks a sensor without one (a Polar H10 streams acceleration
+    only): it is listed in the ``# accelerometer-only:`` line and its gyroscope
+    columns are written as 0.0 whatever ``add`` is given.
+    """
 
     model: str
     address: str
     rate_hz: float
+    gyroscope: bool = True
 
     def describe(self) -> str:
         return f"{self.model} {self.address} {self.rate_hz:g} Hz"
@@ -55,10 +62,14 @@ class SensorInfo:
 @dataclass(frozen=True)
 class LiveWriterSettings:
     """How long rows wait for reordering (s), how often the file is synced (s), and what
-    step between a sensor's samples counts as a gap (multiples of its nominal period)."""
+    step between a sensor's samples counts as a gap (multiples of its nominal period).
 
-    reorder_window_s: float = 0.5
-    flush_interval_s: float = 1.0
+    A sample is on disk at most ``reorder_window_s + flush_interval_s`` after it arrives
+    (0.75 s by default), inside the promise that live data is on disk within a second.
+    """
+
+    reorder_window_s: float = 0.25
+    flush_interval_s: float = 0.5
     gap_periods: float = 3.0
 
 
@@ -92,8 +103,11 @@ class LiveRecordingWriter:
     """Appends contract-1 rows to ``path`` as samples arrive; use as a context manager.
 
     ``metadata`` becomes ``# key: value`` lines; ``sensors`` maps each label (``pelvis``
-    is required, ``thorax`` optional) to its ``SensorInfo``. ``clock`` (s, monotonic)
-    decides when a flush is due. An existing file is refused unless ``overwrite``.
+    is required, ``thorax`` optional) to its ``SensorInfo``. A sensor without a gyroscope
+    is declared by ``SensorInfo(..., gyroscope=False)`` (or, equivalently, by listing its
+    label in ``metadata["accelerometer-only"]``); either way one ``# accelerometer-only:``
+    line lists every such sensor. ``clock`` (s, monotonic) decides when a flush is due. An
+    existing file is refused unless ``overwrite``.
     """
 
     def __init__(
@@ -113,7 +127,14 @@ class LiveRecordingWriter:
             )
         self.path = Path(path)
         self.metadata = dict(metadata)
-        self.sensors = dict(sensors)
+        declared = set(accelerometer_only_labels({k: str(v) for k, v in self.metadata.items()}))
+        self.metadata.pop(C.ACCELEROMETER_ONLY_KEY, None)
+        self.sensors = {
+            label: replace(info, gyroscope=False) if label in declared else info for label, info in sensors.items()
+        }
+        self.accelerometer_only = tuple(
+            label for label in C.SENSOR_LABELS if label in self.sensors and not self.sensors[label].gyroscope
+        )
         self.settings = settings
         self.overwrite = overwrite
         self._clock = clock
@@ -151,16 +172,24 @@ class LiveRecordingWriter:
         _sync_directory(self.path.parent)
         self._last_flush_at = self._last_arrival_at = self._clock()
 
-    def add(self, sensor: str, time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> int:
+    def add(
+        self, sensor: str, time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | None = None
+    ) -> int:
         """Queue samples of ``sensor`` (times in s since session start, (n, 3) g and °/s).
 
-        Returns how many were accepted; flushes if one is due.
+        ``gyr_dps`` may be None only for an accelerometer-only sensor, whose gyroscope
+        columns are written as 0.0 in any case. Returns how many were accepted; flushes
+        if one is due.
         """
         if self._fd is None:
             raise RuntimeError("add() before open() or after close()")
         if sensor not in self.sensors:
             raise ValueError(f"unknown sensor {sensor!r}; this recording has {list(self.sensors)}")
         time_s = np.round(np.asarray(time_s, dtype=np.float64).reshape(-1), TIME_DECIMALS)
+        if sensor in self.accelerometer_only:
+            gyr_dps = np.zeros((len(time_s), 3))
+        elif gyr_dps is None:
+            raise ValueError(f"the {sensor} sensor has a gyroscope, so add() needs its gyr_dps")
         values = np.hstack([
             np.asarray(acc_g, np.float64).reshape(-1, 3),
             np.asarray(gyr_dps, np.float64).reshape(-1, 3),
@@ -221,6 +250,8 @@ class LiveRecordingWriter:
     def _head_text(self) -> str:
         lines = [f"# {C.FORMAT_KEY}: {C.FORMAT_VERSION}"]
         lines += [f"# sensor {label}: {_clean(info.describe())}" for label, info in self.sensors.items()]
+        if self.accelerometer_only:
+            lines.append(f"# {C.ACCELEROMETER_ONLY_KEY}: {','.join(self.accelerometer_only)}")
         for key, value in self.metadata.items():
             key_text = _clean(str(key)).replace(":", "-")
             if key_text and key_text != C.FORMAT_KEY and not key_text.startswith("sensor "):
