@@ -326,3 +326,25 @@ def test_smoothing_restarts_after_a_pause_and_tracks_a_slow_clock():
     time_s, _ = smooth_sample_times(arrival_s, period_s)
     np.testing.assert_allclose(time_s, arrival_s, atol=period_s)
     assert time_s[1000] - time_s[999] > 1.9
+
+
+def test_witmotion_feed_many_gives_exactly_what_feeding_one_by_one_gives():
+    rng = np.random.default_rng(7)
+    frames = [wit.encode_frame(*(tuple(int(v) for v in rng.integers(-32768, 32767, 3)) for _ in range(3)))
+              for _ in range(60)]
+    notes = []
+    t_s = 0.0
+    for k, frame in enumerate(frames):  # single frames, packed pairs, split frames and garbage
+        t_s += float(rng.uniform(0.0, 0.02))
+        if k % 7 == 3:
+            notes += [(frame[:9], t_s), (b"\x00\x55" + frame[9:], t_s + 0.001)]
+        else:
+            notes.append((frame, t_s))
+    one_by_one, together = wit.WitMotionStream(100.0), wit.WitMotionStream(100.0)
+    blocks = [one_by_one.feed(data, arrival) for data, arrival in notes]
+    batched = [together.feed_many(notes[:25]), together.feed_many(notes[25:])]
+    for name in ("time_s", "acc_g", "gyr_dps", "angle_deg"):
+        expected = np.concatenate([getattr(b, name) for b in blocks])
+        np.testing.assert_allclose(np.concatenate([getattr(b, name) for b in batched]), expected,
+                                   rtol=0, atol=1e-12, err_msg=name)  # times: the same up to rounding
+    assert together.stats == one_by_one.stats

@@ -40,6 +40,15 @@ BATCH_S = 0.05
 """Notifications arriving within this many seconds are decoded and passed on together."""
 
 
+def _by_sensor(batch: list[tuple[float, str, bytes]]) -> dict[str, list[tuple[float, bytes]]]:
+    """The batch's notifications per sensor, each sensor's in arrival order (each sensor has
+    its own decoder, so the order between sensors does not matter)."""
+    grouped: dict[str, list[tuple[float, bytes]]] = {}
+    for arrival, label, payload in batch:
+        grouped.setdefault(label, []).append((arrival, payload))
+    return grouped
+
+
 def _concatenate(blocks: list[SampleBlock]) -> SampleBlock:
     """One block holding ``blocks`` in order (they are consecutive samples of one sensor)."""
     if len(blocks) == 1:
@@ -135,13 +144,18 @@ class BleSource:
         """Each notification through its sensor's decoder, in order: per sensor, the non-empty
         blocks and the arrival time (monotonic s) of the last notification that gave samples."""
         decoded: dict[str, tuple[list[SampleBlock], float]] = {}
-        for arrival, label, payload in batch:
-            self.notifications[label] += 1
-            block = self.streams[label].feed(payload, arrival)
-            if len(block):
-                blocks = decoded.setdefault(label, ([], arrival))[0]
-                blocks.append(block)
-                decoded[label] = (blocks, arrival)
+        for label, run in _by_sensor(batch).items():
+            self.notifications[label] += len(run)
+            stream = self.streams[label]
+            if hasattr(stream, "feed_many"):
+                pieces = [(stream.feed_many([(payload, arrival) for arrival, payload in run]), run[-1][0])]
+            else:
+                pieces = [(stream.feed(payload, arrival), arrival) for arrival, payload in run]
+            for block, arrival in pieces:
+                if len(block):
+                    blocks = decoded.setdefault(label, ([], arrival))[0]
+                    blocks.append(block)
+                    decoded[label] = (blocks, arrival)
         return decoded
 
     async def _next_batch(self, queue: asyncio.Queue) -> list[tuple[float, str, bytes]]:

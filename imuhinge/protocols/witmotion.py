@@ -112,13 +112,27 @@ class WitMotionStream:
 
     def feed(self, data: bytes, arrival_s: float) -> SampleBlock:
         """Samples completed by this notification, timed from ``arrival_s`` (s)."""
-        self.stats.notifications += 1
-        self._pending += data
-        frames = self._take_frames()
+        return self.feed_many([(data, arrival_s)])
+
+    def feed_many(self, notifications: list[tuple[bytes, float]]) -> SampleBlock:
+        """Samples completed by these notifications (bytes, arrival s), in order.
+
+        The same samples and times as feeding them one by one (the arrival-time smoothing
+        is causal), for a fraction of the cost: a unit sends one frame per notification, up
+        to 200 a second, and this decodes and times them in one pass.
+        """
+        frames = bytearray()
+        arrivals = []
+        for data, arrival_s in notifications:
+            self.stats.notifications += 1
+            self._pending += data
+            taken = self._take_frames()
+            frames += taken
+            arrivals += [float(arrival_s)] * (len(taken) // FRAME_BYTES)
         if not frames:
             return SampleBlock.empty(with_angles=True)
-        acc_g, gyr_dps, angle_deg = decode_frames(frames)
-        arrivals_s = np.full(len(acc_g), float(arrival_s))
+        acc_g, gyr_dps, angle_deg = decode_frames(bytes(frames))
+        arrivals_s = np.asarray(arrivals)
         time_s, self._clock = smooth_sample_times(
             arrivals_s, 1.0 / self.rate_hz, self._clock,
             max_clock_error=self.max_clock_error, gap_s=self.gap_s,
