@@ -15,8 +15,9 @@ def register(commands) -> None:
         "scan",
         help="list the Bluetooth IMUs in range",
         description="Scan for Bluetooth LE devices and list those that speak a supported "
-        "protocol (WitMotion, imuhinge v1): name, address, signal strength and protocol. "
-        "Use the name or the address with 'imuhinge live --pelvis'.",
+        "protocol (WitMotion, the imuhinge reference sensor, Nordic Thingy:52, Polar H10 and "
+        "Verity Sense, Movesense): name, address, signal strength and protocol. Use the name "
+        "or the address with 'imuhinge live --pelvis'.",
     )
     parser.add_argument(
         "--timeout", metavar="S", type=float, default=DEFAULT_TIMEOUT_S,
