@@ -348,3 +348,28 @@ def test_witmotion_feed_many_gives_exactly_what_feeding_one_by_one_gives():
         np.testing.assert_allclose(np.concatenate([getattr(b, name) for b in batched]), expected,
                                    rtol=0, atol=1e-12, err_msg=name)  # times: the same up to rounding
     assert together.stats == one_by_one.stats
+
+
+def _lossy_arrivals(n: int, period_s: float, seed: int, loss: float = 0.02, max_burst: int = 40):
+    """True times of the frames that got through (bursts of 1..max_burst lost, ``loss`` of
+    all) and their arrivals 2..25 ms later."""
+    rng = np.random.default_rng(seed)
+    true_s = 1.0 + np.arange(n) * period_s
+    keep = np.ones(n, dtype=bool)
+    while (~keep).sum() < loss * n:
+        burst = int(rng.integers(1, max_burst + 1))
+        start = int(rng.integers(100, n - burst))
+        keep[start:start + burst] = False
+    kept_s = true_s[keep]
+    return kept_s, np.maximum.accumulate(kept_s + rng.uniform(0.002, 0.025, len(kept_s)))
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_lost_frames_move_the_grid_instead_of_shrinking_the_timeline(seed):
+    period_s = 0.005  # 200 Hz, 2% lost in bursts of up to 0.2 s: arrival pauses below gap_s
+    true_s, arrival_s = _lossy_arrivals(6000, period_s, seed)
+    error_s = np.abs(smooth_sample_times(arrival_s, period_s)[0] - true_s)
+    assert np.median(error_s) < 0.008
+    assert np.mean(error_s > 0.02) < 0.08  # only frames inside a loss's detection window
+    counted_s = np.abs(smooth_sample_times(arrival_s, period_s, loss_window_s=np.inf)[0] - true_s)
+    assert np.median(counted_s) > 0.05  # what counting frames alone does: everything shifts

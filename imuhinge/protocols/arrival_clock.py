@@ -1,9 +1,10 @@
 """Sample times for sensors without a sample clock, from notification arrival times.
 
-A WitMotion unit stamps nothing: all we know is when each notification reached us. BLE
-delivers on connection events, so arrivals come late by a varying latency, and several
-frames often arrive in one notification at the same instant. The true sample times are
-close to a regular grid at the nominal period. ``smooth_sample_times`` estimates them:
+A WitMotion unit or a Thingy:52 stamps nothing: all we know is when each notification
+reached us. BLE delivers on connection events, so arrivals come late by a varying
+latency, and several frames often arrive in one notification at the same instant. The
+true sample times are close to a regular grid at the nominal period.
+``smooth_sample_times`` estimates them:
 
 1. Frames that arrived together are back-dated one nominal period apart, the last one
    at the arrival instant (it cannot have been sampled after it arrived).
@@ -13,11 +14,19 @@ close to a regular grid at the nominal period. ``smooth_sample_times`` estimates
    ``P`` is the nominal period stretched by ``max_clock_error`` so the envelope can
    follow a device clock that runs up to that fraction slow; a fast clock, or one that
    was late, is followed at once because an earlier arrival lowers the envelope.
-3. Times are made strictly increasing, at least ``min_step_fraction`` of a period apart.
+3. Lost frames: counting frames would place everything after a lost notification too
+   early by the frames it held, and the envelope alone never moves later. A latency
+   spike passes (queued frames catch up and arrive together), but after a loss every
+   frame stays late. So when every frame for ``loss_window_s`` arrived more than
+   ``loss_periods`` periods later than the grid says, the grid moves later by the
+   smallest of those delays: frames were lost there. (Frames inside that window keep
+   the early times they were given: the method is causal.)
+4. Times are made strictly increasing, at least ``min_step_fraction`` of a period apart.
 
 It is causal: the result for a frame depends only on frames before it, so a live session
-can call it per notification with the returned state and get exactly what one call over
-the whole recording gives (as long as each call holds whole notifications).
+can call it per notification with the returned state and get what one call over the
+whole recording gives (as long as each call holds whole notifications). It runs once per
+frame in plain Python, a few microseconds each: well under 1% of a core at 400 Hz.
 """
 
 from __future__ import annotations
@@ -33,13 +42,17 @@ class ArrivalClockState:
 
     ``last_arrival_s`` and ``last_time_s`` are the last frame's arrival and smoothed time;
     ``origin_s`` is the current segment's envelope (time of its frame 0, seconds);
-    ``index`` is the last frame's index within its segment.
+    ``index`` is the last frame's index within its segment; ``late_since_s`` is the
+    arrival time from which every frame has been late by more than the loss threshold
+    (None if the last one was not), ``least_late_s`` the smallest of those delays.
     """
 
     last_arrival_s: float
     last_time_s: float
     origin_s: float
     index: int
+    late_since_s: float | None = None
+    least_late_s: float = 0.0
 
 
 def smooth_sample_times(
@@ -50,6 +63,8 @@ def smooth_sample_times(
     max_clock_error: float = 0.01,
     gap_s: float = 0.25,
     min_step_fraction: float = 0.5,
+    loss_periods: float = 1.5,
+    loss_window_s: float = 0.2,
 ) -> tuple[np.ndarray, ArrivalClockState | None]:
     """Smoothed sample times (s) of frames with the given arrival times (s), and the new state.
 
@@ -57,6 +72,8 @@ def smooth_sample_times(
     arrival times are one batch. ``period_s`` is the nominal sample period. ``gap_s`` is
     the arrival pause (s) after which the grid restarts (frames were lost or the link
     paused, and counting periods across it would misplace what follows).
+    ``loss_periods`` and ``loss_window_s`` decide when shorter losses move the grid
+    (step 3 of the module docstring).
     """
     if period_s <= 0:
         raise ValueError(f"period_s must be positive, got {period_s}")
@@ -70,50 +87,39 @@ def smooth_sample_times(
     new_batch[1:] = arrival[1:] != arrival[:-1]
     batch_id = np.cumsum(new_batch) - 1
     batch_last = np.append(np.flatnonzero(new_batch)[1:] - 1, n - 1)
-    backdated = arrival - (batch_last[batch_id] - position) * period_s
-
-    previous_arrival = np.concatenate(([np.nan if state is None else state.last_arrival_s], arrival[:-1]))
-    new_segment = new_batch & ~(arrival - previous_arrival <= gap_s)
-    segment_id = np.cumsum(new_segment)
-    segment_start = np.flatnonzero(new_segment)
-    starts_of = np.zeros(segment_id[-1] + 1, dtype=np.int64)
-    starts_of[1:] = segment_start
-    index = position - starts_of[segment_id]
-    continuing = segment_id == 0
-    if state is not None:
-        index[continuing] += state.index + 1
+    backdated = (arrival - (batch_last[batch_id] - position) * period_s).tolist()
 
     stretched_period_s = period_s * (1.0 + max_clock_error)
-    lag_s = backdated - index * stretched_period_s
-    if state is not None:
-        lag_s[continuing] = np.minimum(lag_s[continuing], state.origin_s)
-    origin_s = _cummin_by_segment(lag_s, np.append(np.flatnonzero(np.diff(segment_id)) + 1, n))
-    grid_s = origin_s + index * stretched_period_s
-
     min_step_s = min_step_fraction * period_s
-    floor_s = -np.inf if state is None else state.last_time_s + min_step_s
-    time_s = np.maximum.accumulate(np.maximum(grid_s - position * min_step_s, floor_s))
-    time_s += position * min_step_s
+    loss_threshold_s = loss_periods * period_s
+    if state is None:
+        last_arrival, last_time, origin, index = -np.inf, -np.inf, 0.0, -1
+        late_since, least_late = None, 0.0
+    else:
+        last_arrival, last_time, origin, index = state.last_arrival_s, state.last_time_s, state.origin_s, state.index
+        late_since, least_late = state.late_since_s, state.least_late_s
+    times = []
+    for arrival_j, backdated_j, starts_batch in zip(arrival.tolist(), backdated, new_batch.tolist()):
+        if starts_batch and not arrival_j - last_arrival <= gap_s:
+            origin, index, late_since = backdated_j, 0, None
+        else:
+            index += 1
+            lag = backdated_j - index * stretched_period_s
+            if lag < origin:
+                origin = lag
+            late = lag - origin
+            if late <= loss_threshold_s:
+                late_since = None
+            elif late_since is None:
+                late_since, least_late = arrival_j, late
+            else:
+                least_late = min(least_late, late)
+                if arrival_j - late_since >= loss_window_s:
+                    origin += least_late
+                    late_since = None
+        last_time = max(origin + index * stretched_period_s, last_time + min_step_s)
+        last_arrival = arrival_j
+        times.append(last_time)
 
-    new_state = ArrivalClockState(
-        last_arrival_s=float(arrival[-1]),
-        last_time_s=float(time_s[-1]),
-        origin_s=float(origin_s[-1]),
-        index=int(index[-1]),
-    )
-    return time_s, new_state
-
-
-def _cummin_by_segment(values: np.ndarray, segment_ends: np.ndarray) -> np.ndarray:
-    """Running minimum of ``values`` restarting at each segment; ``segment_ends`` are the
-    exclusive end indices of consecutive segments (the last is ``len(values)``).
-
-    A live session calls this once per notification, usually with one segment, so a
-    plain loop over segments beats a grouped operation by far.
-    """
-    result = np.empty_like(values)
-    start = 0
-    for end in segment_ends:
-        np.minimum.accumulate(values[start:end], out=result[start:end])
-        start = end
-    return result
+    new_state = ArrivalClockState(last_arrival, last_time, origin, index, late_since, least_late)
+    return np.asarray(times), new_state
