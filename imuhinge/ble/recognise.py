@@ -18,6 +18,8 @@ from ..protocols.registry import pick_protocol
 
 WITMOTION = "witmotion"
 IMUHINGE_V1 = "imuhinge-v1"
+POLAR_H10 = "polar-h10"
+POLAR_VERITY = "polar-verity"
 PROTOCOLS = tuple(_REGISTRY)
 """Names of every supported protocol, in recognition order (``protocols.registry``)."""
 
@@ -52,7 +54,10 @@ def recognise_protocol(service_uuids: Iterable[str] = (), local_name: str | None
     A service UUID decides first (the project's own is unique to it; WitMotion's is
     ``0000ffe5-…-00805f9a34fb``); a device that advertises none we know is recognised by
     its name where a protocol has known names (some WitMotion firmware advertises no
-    service). See ``protocols.registry.pick_protocol``.
+    service; Polar sensors need not advertise their PMD service, so "Polar H10 …" and
+    "Polar Sense …" are known by name, and the shared PMD service with another name
+    means the H10's accelerometer-only protocol). See
+    ``protocols.registry.pick_protocol``.
     """
     uuids = {normalise_uuid(u) for u in service_uuids}
     name = sanitise_name(local_name) if local_name else None

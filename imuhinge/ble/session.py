@@ -169,13 +169,22 @@ class SensorLink:
         )
         try:
             await client.connect()
+            if not self.name:
+                # Given an address, the name is known only now; protocols sharing a service
+                # (Polar H10 and Verity Sense) are told apart by it.
+                known = sanitise_name(getattr(client, "name", "") or "")
+                if known.replace("-", ":").upper() != (self.address or "").upper():
+                    self.name = known
             protocol = self._protocol_of(client)
             try:
                 commands = protocol.start_commands(self.settings.rate_hz)
             except ValueError as exc:
                 raise BadInputError(f"the {self.label} sensor: {exc}") from None
-            await client.start_notify(protocol.notify_uuid, self._enqueue)
+            if protocol.subscribe_first:
+                await client.start_notify(protocol.notify_uuid, self._enqueue)
             await self._write_commands(client, commands, protocol)
+            if not protocol.subscribe_first:
+                await client.start_notify(protocol.notify_uuid, self._enqueue)
         except BaseException:
             with contextlib.suppress(Exception):
                 await client.disconnect()

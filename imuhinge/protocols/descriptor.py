@@ -49,7 +49,13 @@ class SensorProtocol:
     - ``command_responses``: the command characteristic answers each write by a
       notification or indication; ``check_response(command, response)`` returns None if
       it is a success, else a plain sentence saying what the sensor refused.
-    - ``rates_hz``: the rates the sensor can stream at (None: any in ``min/max``).
+    - ``rates_hz``: the rates the sensor can stream at (None: any the commands accept).
+    - ``advertised_uuids``: other service UUIDs the sensor advertises instead of
+      ``service_uuid`` (a Thingy:52 advertises its configuration service only); they
+      identify it in a scan, while a connection still checks ``service_uuid``.
+    - ``subscribe_first``: subscribe to ``notify_uuid`` before writing the start
+      commands (so nothing sent right after the start is missed); False for sensors that
+      restart streaming when configured while subscribed (the Thingy:52).
     """
 
     name: str
@@ -66,6 +72,14 @@ class SensorProtocol:
     command_responses: bool = False
     check_response: Callable[[bytes, bytes], str | None] | None = None
     rates_hz: tuple[float, ...] | None = None
+    advertised_uuids: tuple[str, ...] = ()
+    subscribe_first: bool = True
+
+    def preferred_rate_hz(self, wanted_hz: float = 100.0) -> float:
+        """The sensor's rate nearest ``wanted_hz`` (``wanted_hz`` itself if it can do any)."""
+        if not self.rates_hz:
+            return float(wanted_hz)
+        return float(min(self.rates_hz, key=lambda rate: (abs(rate - wanted_hz), -rate)))
 
     def supports_rate(self, rate_hz: float) -> bool:
         """True if the sensor can be configured to stream at ``rate_hz``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import imuhinge_v1, witmotion
+from . import imuhinge_v1, movesense, polar_pmd, thingy52, witmotion
 from .descriptor import SensorProtocol
 
 PROTOCOLS: dict[str, SensorProtocol] = {
@@ -18,6 +18,13 @@ PROTOCOLS: dict[str, SensorProtocol] = {
     for p in (
         imuhinge_v1.PROTOCOL,
         witmotion.PROTOCOL,
+        thingy52.PROTOCOL,
+        movesense.PROTOCOL,
+        # Polar H10 and Verity Sense share the PMD service; names tell them apart. The H10
+        # comes first, so a PMD device with an unknown name is asked for its accelerometer
+        # alone and recorded as accelerometer-only, never switched into the Verity's SDK mode.
+        polar_pmd.H10_PROTOCOL,
+        polar_pmd.VERITY_PROTOCOL,
     )
 }
 """Protocol name → description, in recognition order."""
@@ -41,7 +48,7 @@ def pick_protocol(service_uuids: Iterable[str], name: str | None = None,
     """
     uuids = set(service_uuids)
     candidates = [PROTOCOLS[n] for n in (wanted if wanted is not None else PROTOCOLS)]
-    offered = [p for p in candidates if p.service_uuid in uuids]
+    offered = [p for p in candidates if p.service_uuid in uuids or uuids & set(p.advertised_uuids)]
     by_name = [p for p in candidates if p.matches_name(name)]
     for p in offered:
         if p in by_name:
