@@ -84,6 +84,9 @@ def test_live_streams_two_sensors_into_a_complete_recording(bluez, fast_links, t
     printed = capsys.readouterr().out
 
     assert status == 0, printed
+    head = out.read_text().splitlines()[:4]
+    assert f"# sensor pelvis: WT901BLE67 (witmotion) {WIT_ADDRESS} 100 Hz" in head  # what connected
+    assert f"# sensor thorax: imuhinge-T12 (imuhinge-v1) {V1_ADDRESS} 100 Hz" in head
     recording = read_recording(out)
     for label, (_, acc_raw, gyr_raw) in samples.items():
         stream = recording.streams[label]

@@ -94,7 +94,7 @@ def test_live_session_from_a_movesense(bluez, fast_links, tmp_path, capsys):
     emu = bluez([movesense_device(payloads=payloads, rate_hz=104.0)])
     assert len(payloads) < slots[-1] // 8  # some blocks lost a sample and are not sent
 
-    status, out, out_json = _live(MOVESENSE_ADDRESS, tmp_path, "--rate-hz", "104")
+    status, out, out_json = _live(MOVESENSE_ADDRESS, tmp_path)  # auto: its rate nearest 100 Hz, 104
     printed = capsys.readouterr().out
 
     assert status == 0, printed
@@ -117,7 +117,7 @@ def test_live_session_from_a_movesense(bluez, fast_links, tmp_path, capsys):
 
 def test_a_rate_the_movesense_cannot_do_is_refused_in_one_sentence(bluez, fast_links, tmp_path, capsys):
     bluez([movesense_device()])
-    status, out, _ = _live(MOVESENSE_ADDRESS, tmp_path)  # the default 100 Hz
+    status, out, _ = _live(MOVESENSE_ADDRESS, tmp_path, "--rate-hz", "100")  # asked for explicitly
     err = capsys.readouterr().err.strip()
     assert status == 2
     assert "52, 104, 208 Hz, not 100 Hz" in err and "\n" not in err

@@ -41,6 +41,8 @@ from .settings import LinkSettings
 log = logging.getLogger(__name__)
 
 AUTO = "auto"
+DEFAULT_RATE_HZ = 100.0
+"""Without a rate in the settings, each sensor streams at its rate nearest this (Hz)."""
 Notification = tuple[float, str, bytes]
 """What the queue carries: (arrival time on ``time.monotonic()`` in s, sensor label, bytes)."""
 
@@ -60,8 +62,9 @@ class SensorLink:
     ``target`` is an address or an advertised name; ``label`` the role the consumer sees
     (``"pelvis"``, ``"thorax"``); ``protocol`` ``"auto"`` (from the GATT table) or one of
     ``recognise.PROTOCOLS``. After ``start`` (or entering ``async with``): ``address``,
-    ``name`` (sanitised), ``protocol``, ``connected``, ``gaps`` and ``connections`` (how many
-    times streaming started, the first time included).
+    ``name`` (sanitised), ``protocol``, ``rate_hz`` (the rate configured: the settings'
+    one, or the sensor's rate nearest ``DEFAULT_RATE_HZ``), ``connected``, ``gaps`` and
+    ``connections`` (how many times streaming started, the first time included).
     """
 
     def __init__(
@@ -101,9 +104,16 @@ class SensorLink:
             raise RuntimeError("the protocol is known only once the link has started")
         return protocol_named(self.protocol)
 
+    @property
+    def rate_hz(self) -> float:
+        """The rate the sensor is configured to (Hz; known once the protocol is)."""
+        if self.settings.rate_hz is not None:
+            return float(self.settings.rate_hz)
+        return self.sensor_protocol.preferred_rate_hz(DEFAULT_RATE_HZ)
+
     def new_stream(self):
         """A fresh decoder for this sensor's notifications (call after ``start``)."""
-        return self.sensor_protocol.new_stream(self.settings.rate_hz)
+        return self.sensor_protocol.new_stream(self.rate_hz)
 
     async def __aenter__(self) -> SensorLink:
         await self.start()
@@ -177,7 +187,8 @@ class SensorLink:
                     self.name = known
             protocol = self._protocol_of(client)
             try:
-                commands = protocol.start_commands(self.settings.rate_hz)
+                rate_hz = self.settings.rate_hz or protocol.preferred_rate_hz(DEFAULT_RATE_HZ)
+                commands = protocol.start_commands(rate_hz)
             except ValueError as exc:
                 raise BadInputError(f"the {self.label} sensor: {exc}") from None
             if protocol.subscribe_first:

@@ -23,8 +23,9 @@ class LinkSettings:
       retry grows from the initial value by the factor up to the maximum (0.5, 1, 2, 4,
       8, 8 … s), so a sensor that walked out of range is found again soon after it is back
       without flooding the adapter with connection requests meanwhile.
-    - ``rate_hz``: the output rate the sensor is configured to (WitMotion: 50, 100 or
-      200 Hz; imuhinge v1: 25 to 400 Hz).
+    - ``rate_hz``: the output rate the sensor is configured to (Hz), one it supports
+      (firmware_protocols/README.md lists each sensor's); None: the sensor's rate
+      nearest 100 Hz.
     - ``command_spacing_s``: pause between configuration writes; WitMotion units drop
       commands that arrive closer together.
     - ``response_timeout_s``: how long to wait for a sensor to answer a command, for
@@ -38,7 +39,7 @@ class LinkSettings:
     backoff_initial_s: float = 0.5
     backoff_factor: float = 2.0
     backoff_max_s: float = 8.0
-    rate_hz: float = 100.0
+    rate_hz: float | None = None
     command_spacing_s: float = witmotion.COMMAND_SPACING_S
     response_timeout_s: float = 3.0
 
@@ -46,6 +47,8 @@ class LinkSettings:
         for name in ("scan_timeout_s", "connect_timeout_s", "backoff_initial_s", "backoff_max_s", "rate_hz",
                      "response_timeout_s"):
             value = getattr(self, name)
+            if name == "rate_hz" and value is None:
+                continue
             if not value > 0:
                 raise ValueError(f"{name} must be positive, got {value}")
         if self.connect_attempts < 1:

@@ -30,8 +30,9 @@ def register(commands) -> None:
     parser.add_argument("--protocol", metavar="NAME", default="auto",
                         help="sensor protocol: auto (from the sensor's services and name) or a name from "
                         "`imuhinge scan`, such as witmotion or imuhinge-v1 (default auto)")
-    parser.add_argument("--rate-hz", metavar="HZ", default="100",
-                        help="sample rate to configure the sensors to (WitMotion: 50, 100 or 200; default 100)")
+    parser.add_argument("--rate-hz", metavar="HZ", default="auto",
+                        help="sample rate to configure the sensors to; default auto: each sensor's rate "
+                        "nearest 100 Hz (firmware_protocols/README.md lists every sensor's rates)")
     parser.add_argument(
         "--simulate", action="store_true", help="play a simulated session instead of connecting to sensors"
     )
@@ -69,16 +70,17 @@ def run_sensors(args: argparse.Namespace) -> int:
     from ..live.session import run_live_session
     from ..protocols.registry import AUTO, PROTOCOLS
 
-    rate_hz = _number(args.rate_hz, "--rate-hz")
-    if rate_hz is None or rate_hz <= 0:
-        raise BadInputError(f"--rate-hz must be a positive number, not '{args.rate_hz}'")
+    rate_hz = None if args.rate_hz == "auto" else _number(args.rate_hz, "--rate-hz")
+    if args.rate_hz != "auto" and (rate_hz is None or rate_hz <= 0):
+        raise BadInputError(f"--rate-hz must be auto or a positive number, not '{args.rate_hz}'")
     if args.protocol != AUTO:
         if args.protocol not in PROTOCOLS:
             raise BadInputError(f"--protocol must be auto or one of {', '.join(PROTOCOLS)}, not '{args.protocol}'")
-        try:
-            PROTOCOLS[args.protocol].start_commands(float(rate_hz))
-        except ValueError as exc:
-            raise BadInputError(f"{exc} (--rate-hz)") from None
+        if rate_hz is not None:
+            try:
+                PROTOCOLS[args.protocol].start_commands(float(rate_hz))
+            except ValueError as exc:
+                raise BadInputError(f"{exc} (--rate-hz)") from None
     duration_s = _number(args.duration, "--duration")
     if duration_s is not None and duration_s <= 0:
         raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")
@@ -90,18 +92,19 @@ def run_sensors(args: argparse.Namespace) -> int:
         targets["thorax"] = args.thorax
     source = BleSource(targets, protocol=args.protocol, rate_hz=rate_hz, duration_s=duration_s)
     out = args.out or time.strftime("imuhinge-live-%Y%m%d-%H%M%S.csv")
-    existed = Path(out).exists()
+    if Path(out).exists():  # say so before connecting, not once the sensors stream
+        raise BadInputError(f"{out}: already exists; choose another --out or remove it")
     console = Console(highlight=False)
     try:
         agreement = run_live_session(
             source,
             sensor_names=dict(targets),
-            rates_hz={label: float(rate_hz) for label in targets},
+            rates_hz={label: float(rate_hz or 0.0) for label in targets},  # replaced by the links' own
             out_path=out,
             thresholds=thresholds_from(args),
             duration_s=duration_s,
             target_reps=max(1, target),
-            metadata={"transport": f"Bluetooth, protocol {args.protocol}, {rate_hz:g} Hz"},
+            metadata={"transport": "Bluetooth"},
             console=console,
             json_path=args.json,
             plot_path=args.plot,
@@ -109,7 +112,7 @@ def run_sensors(args: argparse.Namespace) -> int:
         )
     except BleError:
         # No sensor streamed: the recording holds only its header, so leave no file behind.
-        if not existed and not any(source.samples.values()):
+        if not any(source.samples.values()):
             Path(out).unlink(missing_ok=True)
         raise
     if source.streams:

@@ -31,6 +31,7 @@ import numpy as np
 from ..ble import LinkSettings, SensorLink
 from ..protocols.samples import SampleBlock
 from ..protocols.descriptor import ARRIVAL_CLOCK
+from ..recording.live_writer import SensorInfo
 
 BASE_SETTINGS = LinkSettings()
 """Timeouts, attempts and backoff of every link (tests shorten them); the rate is set per run."""
@@ -92,7 +93,7 @@ class BleSource:
         targets: dict[str, str],
         *,
         protocol: str = "auto",
-        rate_hz: float = 100.0,
+        rate_hz: float | None = None,
         duration_s: float | None = None,
         settings: LinkSettings | None = None,
     ) -> None:
@@ -101,7 +102,7 @@ class BleSource:
         self.targets = dict(targets)
         self.protocol = protocol
         self.duration_s = duration_s
-        self.settings = replace(settings or BASE_SETTINGS, rate_hz=float(rate_hz))
+        self.settings = replace(settings or BASE_SETTINGS, rate_hz=None if rate_hz is None else float(rate_hz))
         self.links: dict[str, SensorLink] = {}
         self.streams: dict = {}
         self.notifications: dict[str, int] = {label: 0 for label in targets}
@@ -223,6 +224,18 @@ class BleSource:
             for label, link in self.links.items()
             for gap in link.gaps
         ]
+
+    def sensor_infos(self) -> dict[str, SensorInfo]:
+        """What the recording's header says of each sensor, once its link has started:
+        the device's name (or what the user typed), address, protocol, configured rate,
+        and whether it has a gyroscope."""
+        infos = {}
+        for label, link in self.links.items():
+            protocol = link.sensor_protocol
+            model = f"{link.name or self.targets[label]} ({protocol.name})"
+            infos[label] = SensorInfo(model=model, address=link.address or "-", rate_hz=link.rate_hz,
+                                      gyroscope=protocol.gyroscope)
+        return infos
 
     def link_notes(self) -> dict[str, str]:
         """Per sensor, a few words for the live screen: reconnecting, notifications lost or

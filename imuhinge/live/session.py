@@ -51,11 +51,18 @@ async def stream_session(
     ``outcome`` is filled in as it goes, so it is complete even when Ctrl-C cancels this
     coroutine; the writer is closed whatever happens.
     """
-    writer.open()
-    flusher = asyncio.get_running_loop().create_task(_flush_while_idle(writer))
+    sensor_infos = getattr(source, "sensor_infos", None)
     link_notes = getattr(source, "link_notes", None)
+    flusher = None
+    if sensor_infos is None:
+        writer.open()
+        flusher = asyncio.get_running_loop().create_task(_flush_while_idle(writer))
     try:
         async for arrival_s, sensor, block in source:
+            if flusher is None:  # the sensors are connected now: the header can name them
+                writer = writer.with_sensors(sensor_infos())
+                writer.open()
+                flusher = asyncio.get_running_loop().create_task(_flush_while_idle(writer))
             if duration_s is not None and arrival_s > duration_s:
                 outcome.stopped_by = f"--duration {duration_s:g} s reached"
                 break
@@ -71,7 +78,10 @@ async def stream_session(
         outcome.stopped_by = "Ctrl-C"
         raise
     finally:
-        flusher.cancel()
+        if flusher is None:  # nothing ever arrived: still leave a valid (empty) recording
+            writer.open()
+        else:
+            flusher.cancel()
         outcome.recording = writer.close()
         status.message = "Session over: closing the recording and analysing it…"
         view.update(_fill(status, processor, writer, outcome.elapsed_s), force=True)

@@ -152,6 +152,17 @@ class LiveRecordingWriter:
         self._last_flush_at = 0.0
         self._last_arrival_at = 0.0
 
+    def with_sensors(self, sensors: Mapping[str, SensorInfo]) -> "LiveRecordingWriter":
+        """The same writer (path, metadata, settings) for ``sensors``; before ``open`` only.
+
+        A live session learns what its sensors are (name, protocol, rate, gyroscope) only
+        once they have connected, and the header must say so before the first row.
+        """
+        if self._fd is not None:
+            raise RuntimeError("with_sensors() after open()")
+        return LiveRecordingWriter(self.path, self.metadata, sensors, settings=self.settings,
+                                   overwrite=self.overwrite, clock=self._clock)
+
     def __enter__(self) -> "LiveRecordingWriter":
         self.open()
         return self
