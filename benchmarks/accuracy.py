@@ -9,7 +9,20 @@ truth (``scoring.py``) and prints one table with the targets of the offline-anal
 issue. With ``--write`` it also stores the figures in ``imuhinge/report/accuracy.json``,
 which the HTML report quotes.
 
-Run: ``python benchmarks/accuracy.py [--seeds 1-60] [--swing-seeds 1-20] [--jobs 2] [--write]``.
+With ``--accelerometer-only`` it measures sensors without a gyroscope instead: the same
+sessions recorded with every sensor accelerometer-only (as a Polar H10 would), analysed
+with both sensors and with the pelvis sensor alone, per scenario (deadlift, hinge, swing),
+with the mean error of peak pelvic tilt as well (negative: underestimated).
+
+With ``--no-standing`` it measures the fallback calibration (``pipeline.fallback``): each
+session is cut to its first set, so it starts and ends mid-movement as an export started
+mid-set does, and the table says which calibration each cut got (deadlift sets often hold
+still long enough between reps; swing sets never do).
+
+Run: ``python benchmarks/accuracy.py [--seeds 1-60] [--swing-seeds 1-20] [--jobs 2] [--write]``,
+``python benchmarks/accuracy.py --accelerometer-only [--seeds 1-60] [--hinge-seeds 1-30]
+[--swing-seeds 1-20]`` or ``python benchmarks/accuracy.py --no-standing [--seeds ...]
+[--swing-seeds ...]``.
 """
 
 from __future__ import annotations
@@ -71,6 +84,111 @@ def score_seed(job: tuple[int, str]):
         (MODES[2], analyse_recording(recording, pelvis_only=True, reference=reference)),
     )
     return [(mode, scenario, score_session(analysis, truth)) for mode, analysis in runs]
+
+
+ACC_ONLY_MODES = ("two accelerometer-only sensors", "one accelerometer-only pelvis sensor")
+ACC_ONLY_SHOWN = (
+    ("sessions", "sessions", "{:.0f}"),
+    ("true_reps", "true reps", "{:.0f}"),
+    ("found_pct", "true reps found %", "{:.2f}"),
+    ("real_pct", "found reps real %", "{:.2f}"),
+    ("exact_count_pct", "exact rep count % of sessions", "{:.1f}"),
+    ("pelvis_rmse_deg", "peak pelvis tilt RMSE °", "{:.2f}"),
+    ("pelvis_mean_error_deg", "peak pelvis tilt mean error °", "{:+.2f}"),
+    ("trunk_rmse_deg", "peak trunk inclination RMSE °", "{:.2f}"),
+    ("lumbar_rmse_deg", "peak lumbar flexion RMSE °", "{:.2f}"),
+    ("rounded_f1", "rounded F1", "{:.3f}"),
+    ("overextended_f1", "overextended F1", "{:.3f}"),
+)
+
+
+def score_accelerometer_only(job: tuple[int, str]):
+    """Score one seed and scenario with every sensor accelerometer-only, both modes."""
+    from imuhinge.pipeline.analyse import analyse_recording
+    from imuhinge.simulation import SessionConfig, simulate_session
+
+    seed, scenario = job
+    recording, truth = simulate_session(
+        SessionConfig.random(seed=seed, sensors=("pelvis", "thorax"), scenario=scenario, accelerometer_only=True)
+    )
+    runs = (
+        (ACC_ONLY_MODES[0], analyse_recording(recording)),
+        (ACC_ONLY_MODES[1], analyse_recording(recording, pelvis_only=True)),
+    )
+    return [(mode, scenario, score_session(analysis, truth)) for mode, analysis in runs]
+
+
+def summarise_accelerometer_only(scores) -> dict:
+    """``summarise`` plus the mean signed error of peak pelvic tilt over judged matches."""
+    import numpy as np
+
+    summary = summarise(scores)
+    errors = np.array([e for s in scores for e, j in zip(s.pelvis_error_deg, s.judged) if j], dtype=float)
+    summary["pelvis_mean_error_deg"] = float(np.mean(errors)) if errors.size else float("nan")
+    return summary
+
+
+def print_accelerometer_only(results) -> None:
+    """One table per scenario: both accelerometer-only modes side by side."""
+    width = 31
+    for scenario in ("deadlift", "hinge", "swing"):
+        part = {
+            mode: summarise_accelerometer_only([s for m, sc, s in results if m == mode and sc == scenario])
+            for mode in ACC_ONLY_MODES
+        }
+        if not part[ACC_ONLY_MODES[0]]["sessions"]:
+            continue
+        print(f"\n{scenario} sessions, accelerometer only")
+        print(f"{'':{width}}" + "".join(f"{mode:>38}" for mode in part))
+        for key, label, fmt in ACC_ONLY_SHOWN:
+            cells = []
+            for mode, summary in part.items():
+                one = mode == ACC_ONLY_MODES[1]
+                if one and key in ("trunk_rmse_deg", "lumbar_rmse_deg", "rounded_f1", "overextended_f1"):
+                    cells.append(f"{'not judged':>38}")
+                else:
+                    cells.append(f"{fmt.format(summary[key]):>38}")
+            print(f"{label:{width}}" + "".join(cells))
+
+
+def score_without_standing(job: tuple[int, str]):
+    """Score one seed's first set, cut out of its session, in both modes:
+    [(mode, scenario, calibration method, SessionScore)]."""
+    from imuhinge.pipeline.analyse import analyse_recording
+    from imuhinge.simulation import SessionConfig, cut_session, simulate_session
+
+    seed, scenario = job
+    config = SessionConfig.random(seed=seed, sensors=("pelvis", "thorax"), scenario=scenario)
+    first = config.sets[0]
+    recording, truth = cut_session(*simulate_session(config), first.start_s - 0.3, first.end_s + 0.3)
+    rows = []
+    for mode, pelvis_only in ((MODES[0], False), (MODES[1], True)):
+        analysis = analyse_recording(recording, pelvis_only=pelvis_only)
+        rows.append((mode, scenario, analysis.calibration["method"], score_session(analysis, truth)))
+    return rows
+
+
+def run_without_standing(args) -> None:
+    from collections import Counter
+
+    jobs = [(s, "deadlift") for s in held_out(parse_seeds(args.seeds))]
+    jobs += [(s, "swing") for s in held_out(parse_seeds(args.swing_seeds))]
+    started = time.perf_counter()
+    with Pool(args.jobs) as pool:
+        results = [row for rows in pool.imap_unordered(score_without_standing, jobs) for row in rows]
+    print(f"{len(jobs)} first sets cut out of their sessions (deadlift seeds {args.seeds}, swing seeds "
+          f"{args.swing_seeds}), {time.perf_counter() - started:.0f} s")
+    for scenario in ("deadlift", "swing"):
+        rows = [r for r in results if r[1] == scenario and r[0] == MODES[0]]
+        methods = Counter(method for _, _, method, _ in rows)
+        print(f"\n{scenario}: calibration used: " + ", ".join(f"{m} {n}" for m, n in sorted(methods.items())))
+        for method in sorted(methods):
+            part = {
+                mode: summarise([s for m, sc, me, s in results if m == mode and sc == scenario and me == method])
+                for mode in MODES[:2]
+            }
+            print(f"\n{scenario} sets calibrated by {method}")
+            print_table(part)
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -148,7 +266,22 @@ def main() -> None:
     parser.add_argument("--swing-seeds", default="1-20", help="swing session seeds (held out: 1-999)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--write", action="store_true", help="store the figures for the HTML report")
+    parser.add_argument(
+        "--accelerometer-only", action="store_true",
+        help="measure sensors without a gyroscope (deadlift, hinge and swing sessions)",
+    )
+    parser.add_argument("--hinge-seeds", default="1-30", help="hinge session seeds, with --accelerometer-only")
+    parser.add_argument(
+        "--no-standing", action="store_true",
+        help="measure the fallback calibration on first sets cut out of their sessions",
+    )
     args = parser.parse_args()
+    if args.accelerometer_only:
+        run_accelerometer_only(args)
+        return
+    if args.no_standing:
+        run_without_standing(args)
+        return
 
     jobs = [(s, "deadlift") for s in held_out(parse_seeds(args.seeds))]
     jobs += [(s, "swing") for s in held_out(parse_seeds(args.swing_seeds))]
@@ -170,6 +303,18 @@ def main() -> None:
         record = accuracy_record(summaries, scores, seeds_text)
         ACCURACY_JSON.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {ACCURACY_JSON.relative_to(ROOT)}")
+
+
+def run_accelerometer_only(args) -> None:
+    jobs = [(s, "deadlift") for s in held_out(parse_seeds(args.seeds))]
+    jobs += [(s, "hinge") for s in held_out(parse_seeds(args.hinge_seeds))]
+    jobs += [(s, "swing") for s in held_out(parse_seeds(args.swing_seeds))]
+    started = time.perf_counter()
+    with Pool(args.jobs) as pool:
+        results = [row for rows in pool.imap_unordered(score_accelerometer_only, jobs) for row in rows]
+    print(f"{len(jobs)} sessions, every sensor accelerometer-only (deadlift seeds {args.seeds}, hinge seeds "
+          f"{args.hinge_seeds}, swing seeds {args.swing_seeds}), {time.perf_counter() - started:.0f} s")
+    print_accelerometer_only(results)
 
 
 if __name__ == "__main__":

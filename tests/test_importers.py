@@ -386,18 +386,27 @@ def test_real_metabase_merge_matches_the_source_samples():
         np.testing.assert_allclose(stream.acc_g[:, axis], expected, atol=1e-9)
 
 
-def test_real_metabase_analyse_runs_cleanly(tmp_path):
-    """The analysis either reports reps (exit 0) or refuses in one sentence (exit 2).
+@pytest.mark.parametrize("session, sets_reps", [("heavy", 5), ("medium", 10)])
+def test_real_metabase_analyse_runs_on_the_fallback_calibration(tmp_path, session, sets_reps):
+    """These wrist recordings start mid-set and the wrist is never still for the 2 s of
+    quiet standing calibration wants, so the analysis runs on the fallback calibration
+    (upright from the mean direction of gravity) and says so on stderr and in the JSON.
 
-    These wrist recordings start mid-set and the wrist is never still for the 2 s of
-    quiet standing the calibration needs, so at the time of writing both are refused
-    with exit 2; what matters here is that the import never breaks the command.
+    The angles are the forearm's, not the pelvis's: what is counted is one forearm tilt of
+    about 20° per lift. On these two files that gives the sets' known rep counts (5 and 10);
+    the verdicts mean nothing here and are not checked.
     """
-    for session, path in _real_sessions().items():
-        done = _run("analyse", str(path), "--json", "-", cwd=tmp_path)
-        assert done.returncode in (0, 2), (session, done.stderr)
-        assert "Traceback" not in done.stderr and "12.5 Hz" in done.stderr
-        if done.returncode == 0:
-            assert json.loads(done.stdout)["schema"] == "imuhinge.analysis/1"
-        else:
-            assert done.stderr.strip().splitlines()[-1].startswith("imuhinge: ")
+    path = _real_sessions()[session]
+    done = _run("analyse", str(path), "--json", str(tmp_path / "out.json"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "12.5 Hz" in done.stderr
+    warned = [line for line in done.stderr.splitlines() if "never stood still" in line]
+    assert len(warned) == 1 and warned[0].startswith("imuhinge: warning: ")
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert data["schema"] == "imuhinge.analysis/1"
+    assert data["calibration"]["method"] == "fallback-mean-gravity"
+    assert any(w.startswith("the recording never stood still") for w in data["warnings"])
+    assert data["summary"]["reps"] == sets_reps
+    tilts_deg = [rep["pelvis_tilt_deg"] for rep in data["reps"]]
+    assert all(15.0 < tilt < 30.0 for tilt in tilts_deg)

@@ -33,7 +33,7 @@ from report_fixtures import (
 )
 
 TOP_KEYS = ["schema", "mode", "thresholds", "calibration", "reps", "summary",
-            "source", "duration_s", "warnings", "metadata"]
+            "source", "duration_s", "warnings", "metadata", "sensors", "accuracy_note"]
 REP_KEYS = ["rep", "start_s", "bottom_s", "end_s", "pelvis_tilt_deg", "trunk_inclination_deg",
             "lumbar_flexion_deg", "lumbar_flexion_source", "lockout_extension_deg", "hinge_ratio",
             "eccentric_s", "concentric_s", "flags", "reasons", "side_bend_deg", "rotation_deg"]
@@ -180,7 +180,7 @@ def test_plot_returns_a_figure_and_writes_a_png(two_sensor, tmp_path):
     figure = plot_session(two_sensor)
     assert isinstance(figure, Figure)
     top, bottom = figure.axes[:2]
-    assert "10 reps, 4 flagged" in figure.get_suptitle()
+    assert "10 reps, 3 flagged, 1 not judged" in figure.get_suptitle()
     assert {"rounded", "arched", "gap"} <= {text.get_text() for text in top.texts}
     assert bottom.get_xlabel() == "Rep" and "(°)" in bottom.get_ylabel()
     path = tmp_path / "plot.png"

@@ -45,6 +45,15 @@ def register(commands) -> None:
         metavar="S",
         help="make the session this long, adding sets as needed (default: 1–3 sets)",
     )
+    parser.add_argument(
+        "--accelerometer-only",
+        metavar="LIST",
+        nargs="?",
+        const="all",
+        help="simulate sensors without a gyroscope (such as a Polar H10): all sensors, or "
+        "the listed ones (e.g. pelvis); their gyroscope columns are written as 0.0 and the "
+        "file says so in an '# accelerometer-only:' line",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -58,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         rate_hz=_number(args.rate_hz, "--rate-hz"),
         duration_s=_number(args.duration_s, "--duration-s"),
+        accelerometer_only=_accelerometer_only(args.accelerometer_only),
     )
     recording, truth = simulate_session(config)
     _write(args.out, lambda path: write_recording(recording, path))
@@ -66,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
     flagged = {
         label: sum(label in rep.labels for rep in truth.reps) for label in ("rounded", "overextended", "gap")
     }
+    no_gyroscope = f" (accelerometer only: {', '.join(config.accelerometer_only)})" if config.accelerometer_only else ""
     print(
-        f"wrote {args.out}: {' and '.join(recording.sensors)}, {config.rate_hz:g} Hz, "
+        f"wrote {args.out}: {' and '.join(recording.sensors)}{no_gyroscope}, {config.rate_hz:g} Hz, "
         f"{config.duration_s:.1f} s, scenario {config.scenario}, seed {config.seed}; "
         f"{len(truth.reps)} reps ({flagged['rounded']} rounded, {flagged['overextended']} "
         f"overextended, {flagged['gap']} over a data gap)"
@@ -80,6 +91,18 @@ def _sensors(text: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     if not names:
         raise BadInputError("--sensors needs pelvis, or pelvis,thorax")
+    return names
+
+
+def _accelerometer_only(text: str | None) -> bool | tuple[str, ...]:
+    """``--accelerometer-only``: absent (none), bare (every sensor) or a list of labels."""
+    if text is None:
+        return ()
+    if text == "all":
+        return True
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise BadInputError("--accelerometer-only needs sensor labels, such as pelvis")
     return names
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AnalysisError
-from ..recording import Recording
+from ..recording import Recording, SensorStream
 from ..recording.columns import PELVIS, THORAX
 from ..settings import Thresholds
 from . import one_sensor
+from .accelerometer_only import accuracy_note
 from .angles import lumbar_flexion_deg
-from .calibration import quiet_mask, standing_window
+from .calibration import QUIET_STANDING, quiet_mask, standing_window
+from .fallback import FALLBACK_STILLEST_WINDOW, fallback_calibration_window, fallback_warning
 from .gap_fill import segmentation_tilt_deg
 from .metrics import RepTraces, measure_rep
 from .reps import detect_reps
@@ -25,7 +27,7 @@ from .resample import UniformStream, analysis_clock, resample_stream
 from .result import ESTIMATED, MEASURED, ONE_SENSOR, TWO_SENSOR, Analysis, AngleTraces
 from .settings import PipelineSettings
 from .tracks import SegmentTrack, track_segment
-from .verdicts import judge_rep
+from .verdicts import judge_rep, not_judged_without_gyroscope
 
 DEFAULT_SETTINGS = PipelineSettings()
 LONG_GAP_WARNING_S = 5.0
@@ -46,6 +48,7 @@ def analyse_recording(
     personalise the one-sensor estimate (ignored in two-sensor mode). ``pelvis_only``:
     analyse as one-sensor even if a thorax sensor was recorded.
     """
+    recording = without_gyroscope(recording)
     tracks, gaps_s, warnings, window = build_tracks(recording, thresholds, pelvis_only, settings)
     pelvis = tracks[PELVIS]
     thorax = tracks.get(THORAX)
@@ -57,6 +60,7 @@ def analyse_recording(
         "standing_start_s": round(float(time_s[window[0]]), 3),
         "standing_end_s": round(float(time_s[window[1] - 1]), 3),
         "analysis_rate_hz": settings.resample.rate_hz,
+        "method": pelvis.calibration.method,
         **{label: track.calibration.as_dict() for label, track in tracks.items()},
     }
     if thorax is not None:
@@ -77,14 +81,20 @@ def analyse_recording(
             valid=pelvis.stream.valid,
         )
         reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
-        correction = None
-        if reference is not None:
-            correction = reference_correction(reference, thresholds, settings)
-            calibration["one_sensor_reference"] = correction.as_dict()
-        reps = one_sensor.estimate_reps(reps, spans, pelvis, correction)
+        if pelvis.calibration.gyroscope:
+            correction = None
+            if reference is not None:
+                correction = reference_correction(reference, thresholds, settings)
+                calibration["one_sensor_reference"] = correction.as_dict()
+            reps = one_sensor.estimate_reps(reps, spans, pelvis, correction)
+            calibration["one_sensor_model"] = one_sensor.load_model().description
+        elif reference is not None:
+            warnings.append(
+                "the reference recording was not used: with an accelerometer-only pelvis "
+                "sensor the lower back is not estimated"
+            )
         traces = AngleTraces(time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED, gaps_s)
         mode = ONE_SENSOR
-        calibration["one_sensor_model"] = one_sensor.load_model().description
 
     saturated = [span for label in tracks for span in saturated_spans_s(recording.streams[label])]
     for label in tracks:
@@ -96,8 +106,19 @@ def analyse_recording(
                 "(set it to a wider range); reps then are not judged"
             )
     reps = [judge_rep(rep, thresholds, gaps_s, saturated) for rep in reps]
+    if mode == ONE_SENSOR and not pelvis.calibration.gyroscope:
+        reps = [not_judged_without_gyroscope(rep) for rep in reps]
     if not spans and not pelvis.calibration.axis_found:
         warnings.append("no hinge movement was found in this recording")
+    method = pelvis.calibration.method
+    caveats = []
+    if method != QUIET_STANDING:  # the same sentence build_tracks put among the warnings
+        caveats.append(fallback_warning(method, window, settings.resample.rate_hz, settings.calibration))
+    without = [label for label, track in tracks.items() if not track.calibration.gyroscope]
+    note = accuracy_note(without, thorax is not None) if without else None
+    if note is not None:
+        warnings.append(note)
+        caveats.append(note)
     return Analysis(
         mode=mode,
         thresholds=thresholds,
@@ -108,6 +129,12 @@ def analyse_recording(
         metadata=dict(recording.metadata),
         duration_s=recording.duration_s,
         warnings=warnings,
+        sensors={
+            label: {"gyroscope": track.calibration.gyroscope, "calibration": track.calibration.method}
+            for label, track in tracks.items()
+        },
+        accuracy_note=note,
+        caveats=caveats,
     )
 
 
@@ -153,6 +180,7 @@ def build_tracks(
     """Steps 1–4 for each sensor used: tracks, the merged long gaps, warnings, standing window."""
     if PELVIS not in recording.streams:
         raise AnalysisError("the recording has no pelvis sensor, which the analysis needs")
+    recording = without_gyroscope(recording)
     labels = [PELVIS] + ([THORAX] if THORAX in recording.streams and not pelvis_only else [])
     pelvis_stream = recording.streams[PELVIS]
     needed_s = settings.calibration.min_quiet_s + 1.0
@@ -183,14 +211,18 @@ def build_tracks(
             warnings.append(f"the {label} sensor lost {100 * lost:.0f}% of its samples")
         if not stream.valid.any():
             raise AnalysisError(f"the {label} sensor's samples do not overlap the pelvis sensor's")
+    gyroscopes = {label: label not in recording.accelerometer_only for label in labels}
     quiet = {label: quiet_mask(stream, settings.calibration) for label, stream in streams.items()}
-    together = np.logical_and.reduce(list(quiet.values()))
-    window = standing_window(together, rate_hz, settings.calibration)
+    window, method, quiet = calibration_window(streams, quiet, gyroscopes, settings)
+    if method != QUIET_STANDING:
+        warnings.append(fallback_warning(method, window, rate_hz, settings.calibration))
     bridge_gaps = settings.filter.bridge_gaps and len(labels) > 1
-    tracks = {
-        label: track_segment(streams[label], window, quiet[label], settings, bridge_gaps)
-        for label in labels
-    }
+    tracks: dict[str, SegmentTrack] = {}
+    for label in labels:
+        forward_like = tracks[PELVIS].angles.sagittal_deg if label != PELVIS else None
+        tracks[label] = track_segment(
+            streams[label], window, quiet[label], settings, bridge_gaps, method, forward_like, gyroscopes[label]
+        )
     for label, track in tracks.items():
         if not track.calibration.axis_found:
             warnings.append(
@@ -198,6 +230,47 @@ def build_tracks(
             )
     gaps = merge_intervals_s([gap for stream in streams.values() for gap in stream.gaps_s])
     return tracks, gaps, warnings, window
+
+
+def calibration_window(
+    streams: dict[str, UniformStream],
+    quiet: dict[str, np.ndarray],
+    gyroscopes: dict[str, bool],
+    settings: PipelineSettings,
+) -> tuple[tuple[int, int], str, dict[str, np.ndarray]]:
+    """Where to calibrate: (window, method, still masks) for every sensor at once.
+
+    The first quiet standing all sensors share (``quiet-standing``); failing that, a
+    fallback (``pipeline.fallback``), whose window then counts as still for the
+    orientation step too.
+    """
+    rate_hz = settings.resample.rate_hz
+    together = np.logical_and.reduce(list(quiet.values()))
+    try:
+        return standing_window(together, rate_hz, settings.calibration), QUIET_STANDING, quiet
+    except AnalysisError:
+        window, method = fallback_calibration_window(streams, settings.calibration, settings.fallback, gyroscopes)
+    if method == FALLBACK_STILLEST_WINDOW:
+        held = np.zeros(len(together), dtype=bool)
+        held[window[0] : window[1]] = True
+        quiet = {label: mask | held for label, mask in quiet.items()}
+    return window, method, quiet
+
+
+def without_gyroscope(recording: Recording) -> Recording:
+    """``recording`` with the gyroscope of its accelerometer-only sensors set to zero.
+
+    Contract 1 says those columns hold 0.0 and are ignored; zeroing them here makes every
+    step ignore them, whatever a file put there.
+    """
+    if not recording.accelerometer_only:
+        return recording
+    streams = {
+        label: SensorStream(stream.time_s, stream.acc_g, np.zeros_like(stream.gyr_dps))
+        if label in recording.accelerometer_only else stream
+        for label, stream in recording.streams.items()
+    }
+    return Recording(streams=streams, metadata=recording.metadata, source=recording.source)
 
 
 def reference_correction(

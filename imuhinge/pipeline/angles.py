@@ -37,18 +37,29 @@ def segment_angles(
     calibration_window: tuple[int, int],
     settings: FilterSettings,
     valid: np.ndarray | None = None,
+    zero_sagittal_percentile: float | None = None,
+    sagittal_offset_deg: np.ndarray | None = None,
 ) -> SegmentAngles:
     """Angles of ``R_world_segment`` quaternions, zeroed on the calibration window, filtered.
 
     ``valid`` (optional): False inside long data gaps, where the orientation is unknown;
     the angles there are replaced by a straight line between the gap's edges before filtering, so
     the filter does not smear the jump at a gap's end into the measured samples next to it.
+    For a recording with no standing to zero on (``pipeline.fallback``):
+    ``sagittal_offset_deg`` (optional, per sample) is added to the sagittal angle first,
+    and ``zero_sagittal_percentile`` zeroes it at that percentile of its values in the
+    window instead of at their mean.
     """
     sagittal, frontal, heading = sagittal_frontal_heading_deg(quaternions_to_matrices(quaternions_wxyz))
     if valid is not None:
         sagittal, frontal, heading = (bridge_invalid(x, valid) for x in (sagittal, frontal, heading))
     start, stop = calibration_window
-    sagittal = sagittal - np.mean(sagittal[start:stop])
+    if sagittal_offset_deg is not None:
+        sagittal = sagittal + sagittal_offset_deg
+    if zero_sagittal_percentile is None:
+        sagittal = sagittal - np.mean(sagittal[start:stop])
+    else:
+        sagittal = sagittal - np.percentile(sagittal[start:stop], zero_sagittal_percentile)
     frontal = frontal - np.mean(frontal[start:stop])
     heading = heading - np.mean(heading[start:stop])
     return SegmentAngles(

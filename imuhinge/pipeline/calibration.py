@@ -19,6 +19,9 @@ from .axes import segment_from_sensor, sagittal_from_up_deg, to_segment
 from .resample import UniformStream
 from .settings import CalibrationSettings
 
+QUIET_STANDING = "quiet-standing"
+"""``SensorCalibration.method`` when calibrated from quiet standing, as designed."""
+
 
 @dataclass
 class SensorCalibration:
@@ -29,7 +32,9 @@ class SensorCalibration:
     the gyroscope before anything else, and ``gyro_bias_dps`` its value at calibration;
     ``up_sensor`` is gravity's "up" in the sensor frame during calibration standing;
     ``axis_found`` is False when there was too little movement to find the left axis
-    (it is then a guess, and the angles should not be trusted).
+    (it is then a guess, and the angles should not be trusted). ``method`` says where up,
+    bias and zero came from: ``quiet-standing``, or a fallback (``pipeline.fallback``).
+    ``gyroscope`` is False for a sensor without one (``pipeline.accelerometer_only``).
     """
 
     rotation_segment_sensor: np.ndarray
@@ -37,6 +42,8 @@ class SensorCalibration:
     up_sensor: np.ndarray
     axis_found: bool = True
     gyro_bias_track_dps: np.ndarray | None = None
+    method: str = QUIET_STANDING
+    gyroscope: bool = True
 
     def as_dict(self) -> dict:
         """JSON-friendly summary (rounded)."""
@@ -47,6 +54,8 @@ class SensorCalibration:
                 [round(float(v), 4) for v in row] for row in self.rotation_segment_sensor
             ],
             "left_axis_found_from_movement": self.axis_found,
+            "method": self.method,
+            "gyroscope": self.gyroscope,
         }
 
 
@@ -66,16 +75,24 @@ def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
 def quiet_mask(stream: UniformStream, settings: CalibrationSettings) -> np.ndarray:
     """True where the sensor is still and reads about 1 g (bias-independent test)."""
     width = int(round(settings.window_s * stream.rate_hz))
+    gyr_spread_dps, acc_spread_g, acc_level_g = stillness_measures(stream, width)
+    return (
+        (gyr_spread_dps < settings.quiet_gyro_std_dps)
+        & (acc_spread_g < settings.quiet_acc_std_g)
+        & (np.abs(acc_level_g - 1.0) < settings.quiet_acc_tolerance_g)
+        & stream.valid
+    )
+
+
+def stillness_measures(stream: UniformStream, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sample, over a centred window of ``width`` samples: the gyroscope's spread
+    (deg/s, norm of the per-axis standard deviations), the accelerometer's spread (g)
+    and its mean magnitude (g). Spreads, not levels, because the bias is not known yet."""
     gyr, acc = stream.gyr_dps, stream.acc_g
     gyr_spread = np.sqrt(np.clip(moving_mean(gyr**2, width) - moving_mean(gyr, width) ** 2, 0, None))
     acc_spread = np.sqrt(np.clip(moving_mean(acc**2, width) - moving_mean(acc, width) ** 2, 0, None))
     acc_level = moving_mean(np.linalg.norm(acc, axis=1), width)
-    return (
-        (np.linalg.norm(gyr_spread, axis=1) < settings.quiet_gyro_std_dps)
-        & (np.linalg.norm(acc_spread, axis=1) < settings.quiet_acc_std_g)
-        & (np.abs(acc_level - 1.0) < settings.quiet_acc_tolerance_g)
-        & stream.valid
-    )
+    return np.linalg.norm(gyr_spread, axis=1), np.linalg.norm(acc_spread, axis=1), acc_level
 
 
 def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -27,8 +27,10 @@ class RepTraces:
     estimated (one sensor, ``lumbar_flexion_source``); ``lockout_measurable`` is False
     when lumbar extension cannot be measured (one-sensor mode). ``side_bend_deg`` is the
     frontal tilt of the trunk when a thorax sensor is used, else of the pelvis;
-    ``heading_deg`` is the pelvis heading (+ to the left). ``valid`` is False inside long
-    data gaps, where the traces are only interpolated: peaks are taken where it is True.
+    ``heading_deg`` is the pelvis heading (+ to the left; NaN when it cannot be seen, as
+    with an accelerometer-only pelvis sensor: no rotation is reported). ``valid`` is False
+    inside long data gaps, where the traces are only interpolated: peaks are taken where
+    it is True.
     """
 
     time_s: np.ndarray
@@ -60,6 +62,9 @@ def measure_rep(number: int, span: RepSpan, traces: RepTraces, settings: Metrics
         lumbar_peak = float(np.max(traces.lumbar_flexion_deg[within]))
         if traces.lockout_measurable:
             lockout = lockout_extension_deg(traces.lumbar_flexion_deg, span, settings)
+    rotation = None
+    if np.isfinite(traces.heading_deg[start]):
+        rotation = signed_extreme(traces.heading_deg[within] - traces.heading_deg[start])
     return RepResult(
         rep=number,
         start_s=_round(time_s[start], 3),
@@ -74,7 +79,7 @@ def measure_rep(number: int, span: RepSpan, traces: RepTraces, settings: Metrics
         eccentric_s=_round(time_s[bottom] - time_s[start], 3),
         concentric_s=_round(time_s[end] - time_s[bottom], 3),
         side_bend_deg=_round(signed_extreme(traces.side_bend_deg[within]), 2),
-        rotation_deg=_round(signed_extreme(traces.heading_deg[within] - traces.heading_deg[start]), 2),
+        rotation_deg=_round(rotation, 2),
     )
 
 

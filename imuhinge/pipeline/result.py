@@ -21,8 +21,11 @@ ROUNDED = "rounded"
 OVEREXTENDED = "overextended"
 GAP = "gap"
 SATURATED = "saturated"
-NOT_JUDGED_FLAGS = (GAP, SATURATED)
-"""Flags meaning the rep's data cannot be trusted, so it was reported but not judged."""
+ACCELEROMETER_ONLY = "accelerometer_only"
+NOT_JUDGED_FLAGS = (GAP, SATURATED, ACCELEROMETER_ONLY)
+"""Flags meaning the rep could not be judged (its data cannot be trusted, or, with one
+accelerometer-only pelvis sensor, the lower back cannot be estimated), so it was
+reported but not judged."""
 
 
 @dataclass
@@ -86,6 +89,14 @@ class Analysis:
     metadata: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    sensors: dict[str, dict] = field(default_factory=dict)
+    """Per sensor label: ``{"gyroscope": bool, "calibration": method}``."""
+    accuracy_note: str | None = None
+    """A plain sentence when the accuracy is reduced for this recording as a whole (a
+    sensor without gyroscope), else None. It is also one of the ``warnings``."""
+    caveats: list[str] = field(default_factory=list)
+    """The warnings that qualify every number (a fallback calibration, the accuracy
+    note): printed on their own so they cannot be missed."""
 
     def summary(self) -> dict[str, int]:
         """Counts for contract 2's ``summary``: reps, and reps carrying each flag."""

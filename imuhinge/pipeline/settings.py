@@ -61,6 +61,52 @@ class CalibrationSettings:
 
 
 @dataclass(frozen=True)
+class FallbackSettings:
+    """Calibrating a recording that never stands still (see ``pipeline.fallback``).
+
+    ``enabled``: try a fallback at all (otherwise such a recording is refused).
+    ``movement_window_s``: the moving mean that separates slow body movement from noise;
+    ``min_movement_share``: the share of the gyroscope's variance it must keep for a
+    fallback to be tried. White noise kept at most 0.21 (sensors at 25–100 Hz on the
+    50 Hz analysis clock), simulated sets of hinges and swings 0.75 or more, the real
+    wrist-worn deadlift sets 0.55 and 0.69.
+    ``looser_by``: the stillest window may exceed each quiet-standing limit by this
+    factor. ``upright_percentile``: with no still window, the sagittal angle's zero is this
+    percentile of it (the most upright posture the segment keeps returning to), and
+    forward is the side away from the extreme it lingers near: within ``dwell_share`` of
+    the range.
+    """
+
+    enabled: bool = True
+    movement_window_s: float = 0.25
+    min_movement_share: float = 0.35
+    looser_by: float = 3.0
+    upright_percentile: float = 5.0
+    dwell_share: float = 0.15
+
+
+@dataclass(frozen=True)
+class AccelerometerOnlySettings:
+    """Sensors without a gyroscope (see ``pipeline.accelerometer_only``).
+
+    ``cutoff_hz`` and ``order``: the Butterworth low-pass that turns the accelerometer
+    into gravity's direction (run forwards and backwards offline). Lower averages the
+    body's own acceleration away better and flattens fast reps more. On training sessions
+    (seeds 1000–1029 deadlift, 1000–1014 hinge and swing) 1.0 Hz was the highest cut-off
+    that counted every rep exactly: at 1.2 Hz and above, stopping after a walk read as a
+    forward tilt of 15° and counted as a rep. Peak pelvic tilt was then within 2.4° RMS
+    (deadlifts) and 1.4° (hinges), swings 7.4° (underestimated); order 4 and first-order
+    filters counted no better. The left axis is found from samples tilted at least
+    ``min_tilt_deg`` from calibration standing, of which ``min_motion_s`` are needed.
+    """
+
+    cutoff_hz: float = 1.0
+    order: int = 2
+    min_tilt_deg: float = 10.0
+    min_motion_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class FusionSettings:
     """The imufusion AHRS: one per sensor, run on the analysis clock in the segment frame.
 
@@ -176,6 +222,8 @@ class PipelineSettings:
 
     resample: ResampleSettings = field(default_factory=ResampleSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+    fallback: FallbackSettings = field(default_factory=FallbackSettings)
+    accelerometer_only: AccelerometerOnlySettings = field(default_factory=AccelerometerOnlySettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     filter: FilterSettings = field(default_factory=FilterSettings)
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)

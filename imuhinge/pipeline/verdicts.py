@@ -3,7 +3,9 @@
 ``rounded``: peak lumbar flexion above the limit. ``overextended``: lumbar extension at
 lockout above the limit. ``gap``: the rep overlaps a data gap too long to bridge; such a
 rep is reported but not judged, because its numbers may be wrong. ``saturated``: a
-sensor sat at the end of its measuring range during the rep; likewise not judged. Each reason is one
+sensor sat at the end of its measuring range during the rep; likewise not judged.
+``accelerometer_only``: one pelvis sensor without gyroscope measures the hip hinge but
+gives nothing to estimate the lower back from; the rep is counted, not judged. Each reason is one
 sentence a patient understands, with the number that triggered it and the limit; in
 one-sensor mode the number is called an estimate.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..settings import Thresholds
-from .result import ESTIMATED, GAP, OVEREXTENDED, ROUNDED, SATURATED, RepResult
+from .result import ACCELEROMETER_ONLY, ESTIMATED, GAP, NOT_JUDGED_FLAGS, OVEREXTENDED, ROUNDED, SATURATED, RepResult
 
 
 def judge_rep(
@@ -51,6 +53,21 @@ def judge_rep(
             overextended_reason(rep.lockout_extension_deg, thresholds.max_lockout_extension_deg)
         )
     return replace(rep, flags=flags, reasons=reasons)
+
+
+def not_judged_without_gyroscope(rep: RepResult) -> RepResult:
+    """``rep`` (already judged) flagged ``accelerometer_only``, unless it is already not
+    judged for another reason: one accelerometer-only pelvis sensor cannot judge the back."""
+    if set(rep.flags) & set(NOT_JUDGED_FLAGS):
+        return rep
+    return replace(rep, flags=[*rep.flags, ACCELEROMETER_ONLY], reasons=[*rep.reasons, accelerometer_only_reason()])
+
+
+def accelerometer_only_reason() -> str:
+    return (
+        "The pelvis sensor measures acceleration only, so the hip hinge was measured but "
+        "the lower back could not be judged."
+    )
 
 
 def overlapping_gap_s(start_s: float, end_s: float, gaps_s: list[tuple[float, float]]) -> float:

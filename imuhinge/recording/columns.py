@@ -13,3 +13,7 @@ SENSOR_LABELS = (PELVIS, THORAX)
 
 FORMAT_KEY = "imuhinge-recording"
 FORMAT_VERSION = "1"
+
+ACCELEROMETER_ONLY_KEY = "accelerometer-only"
+"""Optional metadata line ``# accelerometer-only: pelvis`` (comma-separated sensor labels):
+those sensors have no gyroscope, their gyroscope columns are written as 0.0 and ignored."""

@@ -98,6 +98,7 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
     codes = labels.codes.to_numpy()
     _check_labels(list(labels.categories), codes, source, line_of_row)
 
+    accelerometer_only = _accelerometer_only(metadata, source, head_lines)
     streams: dict[str, SensorStream] = {}
     for label in C.SENSOR_LABELS:
         if label not in labels.categories:
@@ -107,7 +108,7 @@ def parse_recording(raw: bytes, source: str = "<memory>") -> Recording:
         stream = SensorStream(
             time_s=block[:, 0].copy(), acc_g=block[:, 1:4].copy(), gyr_dps=block[:, 4:7].copy()
         )
-        check_stream(label, stream, rows, source, line_of_row)
+        check_stream(label, stream, rows, source, line_of_row, gyroscope=label not in accelerometer_only)
         streams[label] = stream
     if C.PELVIS not in streams:
         raise RecordingError(source, "there are no pelvis samples; the pelvis sensor is required")
@@ -120,8 +121,10 @@ def write_recording(recording: Recording, path: str | os.PathLike) -> None:
 
 
 def format_recording(recording: Recording) -> str:
-    """The contract-1 CSV text of ``recording``."""
+    """The contract-1 CSV text of ``recording`` (an accelerometer-only sensor's gyroscope
+    columns as 0.0)."""
     head = [f"# {C.FORMAT_KEY}: {C.FORMAT_VERSION}"]
+    no_gyroscope = set(recording.accelerometer_only)
     for key, value in recording.metadata.items():
         if key == C.FORMAT_KEY:
             continue
@@ -133,7 +136,10 @@ def format_recording(recording: Recording) -> str:
                 C.TIME_S: np.round(stream.time_s, 4),
                 C.SENSOR: label,
                 **{c: np.round(stream.acc_g[:, i], 5) for i, c in enumerate(C.ACC_G)},
-                **{c: np.round(stream.gyr_dps[:, i], 3) for i, c in enumerate(C.GYR_DPS)},
+                **{
+                    c: np.zeros(len(stream)) if label in no_gyroscope else np.round(stream.gyr_dps[:, i], 3)
+                    for i, c in enumerate(C.GYR_DPS)
+                },
             }
         )
         parts.append(part)
@@ -157,6 +163,28 @@ def _read_metadata(head_lines: list[str], source: str) -> tuple[dict[str, str], 
         if sep:
             metadata[_clean_metadata(key.strip())] = _clean_metadata(value.strip())
     raise RecordingError(source, "the file has no header row, only comment lines", last + 1)
+
+
+def _accelerometer_only(metadata: dict[str, str], source: str, head_lines: list[str]) -> tuple[str, ...]:
+    """The labels of the ``accelerometer-only`` line; refuse one naming an unknown sensor."""
+    value = metadata.get(C.ACCELEROMETER_ONLY_KEY)
+    if value is None:
+        return ()
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [name for name in names if name not in C.SENSOR_LABELS]
+    if names and not unknown:
+        return tuple(label for label in C.SENSOR_LABELS if label in names)
+    line = next(
+        (i + 1 for i, text in enumerate(head_lines)
+         if text.lstrip().startswith("#") and C.ACCELEROMETER_ONLY_KEY in text),
+        None,
+    )
+    what = f"the {C.ACCELEROMETER_ONLY_KEY} line"
+    expected = f"expected a comma-separated list of {' and '.join(C.SENSOR_LABELS)}"
+    if not names:
+        raise RecordingError(source, f"{what} lists no sensor ({expected})", line)
+    shown = _clean_metadata(unknown[0])[:40]
+    raise RecordingError(source, f"{what} names '{shown}', which is not a sensor label ({expected})", line)
 
 
 def _clean_metadata(text: str) -> str:

@@ -44,9 +44,18 @@ sensor also rotates about the vertical; in rad/s it shows 57 times less)."""
 
 
 def check_stream(
-    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: RowLines
+    label: str,
+    stream: SensorStream,
+    rows: np.ndarray,
+    source: str,
+    line_of_row: RowLines,
+    gyroscope: bool = True,
 ) -> None:
-    """Per-sensor checks: enough samples, time strictly increasing, plausible rate and units."""
+    """Per-sensor checks: enough samples, time strictly increasing, plausible rate and units.
+
+    ``gyroscope=False`` (an accelerometer-only sensor): its gyroscope columns are not
+    checked, since they hold no measurement.
+    """
     if len(stream) < MIN_SAMPLES:
         raise RecordingError(
             source, f"the {label} sensor has only {len(stream)} samples, too few to analyse"
@@ -92,6 +101,9 @@ def check_stream(
             f"the {label} sensor's time_s spans {span_s / 3600:.3g} hours; recordings up to "
             f"{MAX_SPAN_S / 3600:.0f} hours are supported (is time_s in seconds since the start?)",
         )
+    if not gyroscope:
+        _check_range(label, stream, rows, source, line_of_row, gyroscope=False)
+        return
     gyr_peak = float(np.percentile(np.abs(stream.gyr_dps), 99.9))
     if gyr_peak > 2500.0:
         raise RecordingError(
@@ -104,13 +116,14 @@ def check_stream(
 
 
 def _check_range(
-    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: RowLines
+    label: str, stream: SensorStream, rows: np.ndarray, source: str, line_of_row: RowLines,
+    gyroscope: bool = True,
 ) -> None:
     """Refuse a single sample beyond what any body-worn sensor measures (a corrupt value)."""
-    for values, names, limit, unit in (
-        (stream.acc_g, C.ACC_G, MAX_ABS_ACC_G, "g"),
-        (stream.gyr_dps, C.GYR_DPS, MAX_ABS_GYR_DPS, "°/s"),
-    ):
+    checks = [(stream.acc_g, C.ACC_G, MAX_ABS_ACC_G, "g")]
+    if gyroscope:
+        checks.append((stream.gyr_dps, C.GYR_DPS, MAX_ABS_GYR_DPS, "°/s"))
+    for values, names, limit, unit in checks:
         beyond = np.abs(values) > limit
         if beyond.any():
             k, axis = (int(i) for i in np.argwhere(beyond)[0])

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..pipeline.result import (
-    ESTIMATED, GAP, NOT_JUDGED_FLAGS, ONE_SENSOR, OVEREXTENDED, ROUNDED, SATURATED, TWO_SENSOR, Analysis,
-    RepResult,
+    ACCELEROMETER_ONLY, ESTIMATED, GAP, NOT_JUDGED_FLAGS, ONE_SENSOR, OVEREXTENDED, ROUNDED, SATURATED,
+    TWO_SENSOR, Analysis, RepResult,
 )
+from ..pipeline.settings import AccelerometerOnlySettings
 from .accuracy import (
     ACCURACY_PATH,
     METRIC_LABELS,
@@ -39,7 +40,10 @@ from .wording import (
     duration_words,
     fmt_number,
     is_not_judged,
+    lower_back_judged,
     mode_words,
+    without_gyroscope,
+    zero_words,
 )
 
 if TYPE_CHECKING:
@@ -93,7 +97,7 @@ def _header(analysis: Analysis) -> str:
     return (
         "<header>\n<h1>Hip hinge report</h1>\n"
         f'<p class="file">{escape(display_name(analysis.source))}</p>\n'
-        f'<p class="sub">{escape(mode_words(analysis.mode).capitalize())} · '
+        f'<p class="sub">{escape(mode_words(analysis).capitalize())} · '
         f"{escape(duration_words(analysis.duration_s))}</p>\n</header>"
     )
 
@@ -114,6 +118,8 @@ def _summary(analysis: Analysis) -> str:
             tiles.append((counts[GAP], "not judged (data gap)", "grey"))
         if counts.get(SATURATED):
             tiles.append((counts[SATURATED], "not judged (sensor saturated)", "grey"))
+        if counts.get(ACCELEROMETER_ONLY):
+            tiles.append((counts[ACCELEROMETER_ONLY], "not judged (accelerometer only)", "grey"))
     tile_html = "".join(
         f'<div class="tile {kind}"><span class="n">{number}</span><span>{escape(label)}</span></div>'
         for number, label, kind in tiles
@@ -125,7 +131,7 @@ def _summary(analysis: Analysis) -> str:
     else:
         rounded = [r.rep for r in reps if ROUNDED in r.flags]
         arched = [r.rep for r in reps if OVEREXTENDED in r.flags]
-        gaps = [r.rep for r in reps if is_not_judged(r)]
+        gaps = [r.rep for r in reps if is_not_judged(r) and ACCELEROMETER_ONLY not in r.flags]
         other = [r for r in reps if r.flags and not (set(r.flags) & {ROUNDED, OVEREXTENDED, *NOT_JUDGED_FLAGS})]
         if rounded:
             sentences.append(
@@ -154,14 +160,31 @@ def _summary(analysis: Analysis) -> str:
                 f"The other {_count(clean, 'rep')} were clean: the hips did the hinging "
                 "and the lower back stayed within the limits."
             )
-    if analysis.mode == ONE_SENSOR:
+    if not lower_back_judged(analysis):
+        sentences.append(
+            "Only one sensor was worn, at the pelvis, and it measures acceleration only: the "
+            "reps and the hip hinge angle were measured, but the lower back could not be "
+            "judged. A sensor with a gyroscope on the pelvis gives an estimate, and a second "
+            "sensor on the upper back measures it."
+        )
+    elif analysis.mode == ONE_SENSOR:
         sentences.append(
             "Only the pelvis sensor was worn, so lumbar flexion was <strong>estimated</strong> "
             "from how the pelvis moved, and arching at lockout could not be measured. Treat "
             "the verdicts as an estimate; a second sensor on the upper back measures it directly."
         )
     paragraphs = "".join(f"<p>{sentence}</p>" for sentence in sentences)
+    paragraphs += "".join(
+        f'<p class="caveat"><strong>Read with care:</strong> {escape(_sentence(caveat))}</p>'
+        for caveat in analysis.caveats
+    )
     return f'<section class="summary">\n<h2>Summary</h2>\n<div class="tiles">{tile_html}</div>\n{paragraphs}\n</section>'
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
+    text = str(text).strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _count(number: int, noun: str) -> str:
@@ -182,15 +205,22 @@ def _plot(figure: "Figure", analysis: Analysis) -> str:
     figure.savefig(buffer, format="png")
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     lumbar = "estimated lumbar flexion" if analysis.mode == ONE_SENSOR else "lumbar flexion"
+    zero = zero_words(analysis)
     if not analysis.reps:
-        caption = "Angles over time, relative to standing. No reps were found."
+        caption = f"Angles over time, relative to {zero}. No reps were found."
+    elif not lower_back_judged(analysis):
+        caption = (
+            f"Pelvic tilt over time, relative to {zero}; each rep is shaded (grey: counted, "
+            "not judged)."
+        )
     else:
         caption = (
-            "Top: angles over time, relative to standing; each rep is shaded, green when clean "
+            f"Top: angles over time, relative to {zero}; each rep is shaded, green when clean "
             "and red when flagged, with the reason above it. Bottom: each rep's peak "
             f"{lumbar} against the limit (red bars went over it)"
             + ("; bars below zero show arching at the top of the lift." if arching_measured(analysis) else ".")
         )
+    caption += "".join(f" {_sentence(caveat)}" for caveat in analysis.caveats)
     return (
         '<section>\n<h2>Plot</h2>\n<figure>'
         f'<img src="data:image/png;base64,{encoded}" alt="Plot of pelvic tilt, trunk inclination '
@@ -212,7 +242,8 @@ def _rep_table(analysis: Analysis) -> str:
         ("Pelvic tilt (°)", lambda r: fmt_number(r.pelvis_tilt_deg), True),
         (f"Trunk inclination (°){est}", lambda r: _estimated(r.trunk_inclination_deg, r, all_estimated),
          any(r.trunk_inclination_deg is not None for r in reps)),
-        (f"Lumbar flexion (°){est}", lambda r: _estimated(r.lumbar_flexion_deg, r, all_estimated), True),
+        (f"Lumbar flexion (°){est}", lambda r: _estimated(r.lumbar_flexion_deg, r, all_estimated),
+         lower_back_judged(analysis)),
         ("Arching at lockout (°)", lambda r: fmt_number(r.lockout_extension_deg),
          any(r.lockout_extension_deg is not None for r in reps)),
         ("Hinge ratio", lambda r: fmt_number(r.hinge_ratio, 2), any(r.hinge_ratio is not None for r in reps)),
@@ -252,7 +283,9 @@ def _row_class(rep: RepResult) -> str:
 def _verdict_cells(rep: RepResult) -> str:
     if rep.is_clean:
         return '<td class="verdict ok">clean</td><td class="why"></td>'
-    flags = ", ".join(escape(str(flag).replace("_", " ")) for flag in rep.flags)
+    flags = ", ".join(
+        "not judged" if flag == ACCELEROMETER_ONLY else escape(str(flag).replace("_", " ")) for flag in rep.flags
+    )
     reasons = " ".join(escape(str(reason)) for reason in rep.reasons) or MISSING
     return f'<td class="verdict">{flags}</td><td class="why">{reasons}</td>'
 
@@ -293,12 +326,25 @@ def _limits(analysis: Analysis) -> str:
 def _details(analysis: Analysis) -> str:
     rows = [
         ("File", str(analysis.source)),
-        ("Sensors", mode_words(analysis.mode)),
+        ("Sensors", mode_words(analysis)),
+        ("Calibrated from", _calibration_words(analysis)),
         ("Duration", duration_words(analysis.duration_s)),
     ]
     rows += [(str(key), str(value)) for key, value in analysis.metadata.items()]
     body = "".join(f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in rows)
     return f'<section>\n<h2>Recording</h2>\n<table class="kv"><tbody>{body}</tbody></table>\n</section>'
+
+
+_CALIBRATION_WORDS = {
+    "quiet-standing": "quiet standing at the start, as designed",
+    "fallback-stillest-window": "the stillest 2 s of the recording, which was not quite still",
+    "fallback-mean-gravity": "the average direction of gravity: the recording never stood still",
+}
+
+
+def _calibration_words(analysis: Analysis) -> str:
+    method = str(analysis.calibration.get("method", "quiet-standing"))
+    return _CALIBRATION_WORDS.get(method, method)
 
 
 def _methods(analysis: Analysis, accuracy: Accuracy | None) -> str:
@@ -311,6 +357,24 @@ def _methods(analysis: Analysis, accuracy: Accuracy | None) -> str:
         "<strong>Orientation.</strong> Each sensor's orientation is tracked from its "
         "gyroscope and accelerometer by the Fusion AHRS of x-io Technologies (the "
         "<code>imufusion</code> library).",
+    ]
+    if analysis.calibration.get("method", "quiet-standing") != "quiet-standing":
+        steps.append(
+            "<strong>Without quiet standing.</strong> This recording never stood still long "
+            "enough, so it was calibrated on its stillest moment or, failing that, on the "
+            "average direction of gravity, and its angles are measured from the most upright "
+            "posture reached. They carry an offset nobody measured."
+        )
+    if without_gyroscope(analysis):
+        steps.append(
+            "<strong>Accelerometer only.</strong> A sensor without a gyroscope gives its tilt "
+            "from the direction of gravity alone: the accelerometer is low-passed at "
+            f"{AccelerometerOnlySettings().cutoff_hz:g} Hz "
+            "(forwards and backwards, so without delay), which averages the body's own "
+            "acceleration away in slow movement but not in fast reps, and the side-to-side "
+            "axis is the one gravity swings around. Rotation about the vertical cannot be seen."
+        )
+    steps += [
         "<strong>Pelvic tilt and trunk inclination</strong> are the forward (sagittal) "
         "rotation of the pelvis sensor and of the upper-back sensor from calibrated "
         "standing, positive forward.",
@@ -419,6 +483,7 @@ table.kv td { overflow-wrap: anywhere; }
 .warnings { background: #fff8e1; border: 1px solid #ffe082; border-radius: 8px; padding: 2px 16px 10px; }
 .warnings h2 { border: 0; margin-top: 8px; }
 .warnings ul { margin: 0; padding-left: 1.2em; }
+.summary p.caveat { background: #fff8e1; border-left: 4px solid #f9a825; padding: 4px 10px; }
 .methods ol { padding-left: 1.3em; max-width: 90ch; }
 .methods li { margin-bottom: 6px; }
 footer { margin-top: 32px; color: var(--muted); font-size: 0.85rem; }

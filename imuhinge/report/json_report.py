@@ -2,9 +2,11 @@
 
 The keys and their order follow DESIGN.md's contract 2 exactly; fields added since are
 appended after them (``side_bend_deg`` and ``rotation_deg`` per rep; ``source``,
-``duration_s``, ``warnings`` and ``metadata`` at the top level). Numbers are rounded to
-what the sensors can resolve: angles to 0.1°, times to 0.01 s, ratios to 0.01. A value
-that is missing or not finite is ``null``, so the output is always valid JSON (no NaN).
+``duration_s``, ``warnings``, ``metadata``, ``sensors`` and ``accuracy_note`` at the top
+level; ``calibration.method``); docs/contract-additions.md describes each. Numbers are
+rounded to what the sensors can resolve: angles to 0.1°, times to 0.01 s, ratios to 0.01.
+A value that is missing or not finite is ``null``, so the output is always valid JSON
+(no NaN).
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "duration_s": _round(analysis.duration_s, TIME_DECIMALS),
         "warnings": [str(warning) for warning in analysis.warnings],
         "metadata": {str(key): str(value) for key, value in analysis.metadata.items()},
+        "sensors": {
+            str(label): {
+                "gyroscope": bool(info.get("gyroscope", True)),
+                "calibration": str(info.get("calibration", "")),
+            }
+            for label, info in analysis.sensors.items()
+        },
+        "accuracy_note": None if analysis.accuracy_note is None else str(analysis.accuracy_note),
     }
 
 

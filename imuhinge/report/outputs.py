@@ -3,12 +3,14 @@
 The rep table and summary go to the terminal; the JSON, plot and HTML report are written
 when asked for, then one line per file written says where. With ``json_path="-"`` the
 JSON goes to standard output and everything else to standard error, so
-``imuhinge analyse FILE --json - | jq`` gets pure JSON. A file that cannot be written is
+``imuhinge analyse FILE --json - | jq`` gets pure JSON. Warnings that qualify every number
+(``Analysis.caveats``) also go to standard error on their own line. A file that cannot be written is
 reported as one sentence (``BadInputError``), not a traceback.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -36,6 +38,8 @@ def write_outputs(
     json_to_stdout = json_path is not None and str(json_path) == STDOUT
     if console is None:
         console = Console(stderr=json_to_stdout, highlight=False)
+        if not json_to_stdout:
+            print_caveats(analysis)
     print_session(analysis, console)
 
     written: list[tuple[str, Path]] = []
@@ -62,6 +66,15 @@ def write_outputs(
     for label, path in written:
         console.print(Text.assemble(f"{label} written to ", (str(path), "bold")), highlight=False)
     return [path for _, path in written]
+
+
+def print_caveats(analysis: Analysis) -> None:
+    """Each warning that qualifies every number (``Analysis.caveats``: a calibration
+    without quiet standing, a sensor without gyroscope) as one line on standard error,
+    so it is seen even when the table is redirected to a file. (When the table itself
+    goes to standard error, it already shows them.)"""
+    for caveat in analysis.caveats:
+        print(f"imuhinge: warning: {caveat}", file=sys.stderr)
 
 
 def _write(what: str, path: str | Path, action, image: bool = False) -> None:

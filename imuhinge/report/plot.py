@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..pipeline.result import ESTIMATED, ONE_SENSOR, OVEREXTENDED, ROUNDED, Analysis, RepResult
-from .wording import display_name, duration_words, flag_word, flagged_count, is_not_judged, mode_short
+from .wording import (
+    display_name,
+    duration_words,
+    flag_word,
+    flagged_count,
+    is_not_judged,
+    lower_back_judged,
+    mode_short,
+    not_judged_count,
+    zero_words,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +54,10 @@ BAR_OVER = "#d32f2f"
 LOCKOUT_OK = "#f0a35e"
 LOCKOUT_OVER = "#8e0000"
 FLAG_TEXT = "#b71c1c"
+CAVEAT_COLOUR = "#8d5b00"
+CAVEAT_WRAP_CHARS = 150
+"""The caveats (fallback calibration, accelerometer only) under the title: colour and
+line length in characters."""
 GAP_HATCH_TOP = 0.86
 """Gaps are hatched up to here (axes fraction), leaving the rep labels above readable."""
 
@@ -57,10 +71,14 @@ def plot_session(analysis: Analysis) -> "Figure":
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=FIGURE_SIZE_IN, dpi=DPI, layout="constrained")
-    if analysis.reps:
+    if analysis.reps and lower_back_judged(analysis):
         traces_axes, bars_axes = figure.subplots(2, 1, height_ratios=[3, 2])
         _draw_traces(traces_axes, analysis)
         _draw_rep_bars(bars_axes, analysis)
+    elif analysis.reps:
+        figure.set_figheight(FIGURE_SIZE_IN[1] * 0.65)
+        traces_axes = figure.subplots()
+        _draw_traces(traces_axes, analysis)
     else:
         figure.set_figheight(FIGURE_SIZE_IN[1] * 0.6)
         traces_axes = figure.subplots()
@@ -68,7 +86,20 @@ def plot_session(analysis: Analysis) -> "Figure":
         traces_axes.text(0.5, 0.9, "No reps found in this recording", transform=traces_axes.transAxes,
                          ha="center", va="top", fontsize=12, color="#424242")
     figure.suptitle(_title(analysis), fontsize=12, fontweight="bold")
+    if analysis.caveats:
+        traces_axes.set_title(_literal(_caveat_caption(analysis)), fontsize=9, loc="left", color=CAVEAT_COLOUR)
     return figure
+
+
+def _caveat_caption(analysis: Analysis) -> str:
+    """The caveats under the title, first letter up, wrapped to the figure's width."""
+    import textwrap
+
+    lines = []
+    for caveat in analysis.caveats:
+        text = caveat[:1].upper() + caveat[1:] + "."
+        lines += textwrap.wrap(text, CAVEAT_WRAP_CHARS)
+    return "\n".join(lines)
 
 
 def save_plot(analysis: Analysis, path: str | Path) -> "Figure":
@@ -86,10 +117,11 @@ def _literal(text: str) -> str:
 
 def _title(analysis: Analysis) -> str:
     reps = len(analysis.reps)
+    unjudged = not_judged_count(analysis)
     return (
-        f"{_literal(display_name(analysis.source))}  ·  {mode_short(analysis.mode)}  ·  "
+        f"{_literal(display_name(analysis.source))}  ·  {mode_short(analysis)}  ·  "
         f"{duration_words(analysis.duration_s)}  ·  {reps} rep{'s' if reps != 1 else ''}, "
-        f"{flagged_count(analysis)} flagged"
+        f"{flagged_count(analysis)} flagged" + (f", {unjudged} not judged" if unjudged else "")
     )
 
 
@@ -141,7 +173,7 @@ def _draw_traces(axes: "Axes", analysis: Analysis) -> None:
     _label_reps(axes, analysis.reps, scale)
 
     axes.set_xlabel(time_label)
-    axes.set_ylabel("Angle from standing (°)")
+    axes.set_ylabel("Angle from standing (°)" if zero_words(analysis) == "standing" else "Angle from most upright (°)")
     axes.grid(axis="y", color="#e6e6e6", linewidth=0.6, zorder=0)
     legend = axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9,
                          handles=_trace_legend_handles(axes, analysis))
@@ -271,7 +303,7 @@ def _trace_legend_handles(axes: "Axes", analysis: Analysis) -> list:
     if any(rep.flags and not is_not_judged(rep) for rep in analysis.reps):
         handles.append(Patch(facecolor=FLAGGED_FILL, label="Flagged rep"))
     if any(is_not_judged(rep) for rep in analysis.reps):
-        handles.append(Patch(facecolor=NOT_JUDGED_FILL, label="Not judged (gap)"))
+        handles.append(Patch(facecolor=NOT_JUDGED_FILL, label="Not judged"))
     if analysis.traces.gaps_s:
         handles.append(Patch(facecolor="white", edgecolor="#616161", hatch="////", linewidth=0.0,
                              label="Data gap"))

@@ -13,7 +13,8 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from ..pipeline.result import ESTIMATED, ONE_SENSOR, Analysis, RepResult
+from ..pipeline.result import ACCELEROMETER_ONLY, ESTIMATED, ONE_SENSOR, Analysis, RepResult
+from ..pipeline.verdicts import accelerometer_only_reason
 from .wording import (
     MISSING,
     arching_measured,
@@ -21,6 +22,7 @@ from .wording import (
     duration_words,
     fmt_number,
     is_not_judged,
+    lower_back_judged,
     mode_short,
     summary_line,
 )
@@ -66,9 +68,10 @@ class _RepTableFitted:
         yield rep_table(self.analysis, reasons_inline=wide)
         if not wide:
             for rep in self.analysis.reps:
-                if rep.reasons:
+                reasons = shown_reasons(rep)
+                if reasons:
                     line = Text(f"rep {rep.rep}: ", style="bold")
-                    line.append(" ".join(str(reason) for reason in rep.reasons))
+                    line.append(" ".join(reasons))
                     yield line
 
 
@@ -91,7 +94,8 @@ def rep_table(analysis: Analysis, reasons_inline: bool = True) -> Table:
         (f"trunk\nincl. °{est_header}",
          lambda rep: _number(rep.trunk_inclination_deg, _mark(rep, all_estimated)), "trunk_inclination_deg"),
         (f"lumbar\nflex. °{est_header}",
-         lambda rep: _number(rep.lumbar_flexion_deg, _mark(rep, all_estimated)), None),
+         lambda rep: _number(rep.lumbar_flexion_deg, _mark(rep, all_estimated)),
+         None if lower_back_judged(analysis) else "lumbar_flexion_deg"),
         ("lockout\next. °", lambda rep: _number(rep.lockout_extension_deg), "lockout_extension_deg"),
         ("hinge\nratio", lambda rep: _number(rep.hinge_ratio, decimals=2), "hinge_ratio"),
     ]
@@ -127,21 +131,35 @@ def _verdict(rep: RepResult, with_reasons: bool) -> Text:
         return Text("clean", style=CLEAN_STYLE)
     style = NOT_JUDGED_STYLE if is_not_judged(rep) else FLAG_STYLE
     verdict = Text()
-    verdict.append(", ".join(str(flag) for flag in rep.flags), style=style)
-    for reason in rep.reasons if with_reasons else ():
+    words = ["not judged" if flag == ACCELEROMETER_ONLY else str(flag) for flag in rep.flags]
+    verdict.append(", ".join(words), style=style)
+    for reason in shown_reasons(rep) if with_reasons else ():
         verdict.append("\n")
-        verdict.append(str(reason))
+        verdict.append(reason)
     return verdict
+
+
+def shown_reasons(rep: RepResult) -> list[str]:
+    """The reasons worth a line under a rep: all but the accelerometer-only one, which
+    is the same for every rep and said once, in the warnings."""
+    skip = accelerometer_only_reason()
+    return [str(reason) for reason in rep.reasons if str(reason) != skip]
 
 
 def _heading(analysis: Analysis) -> Text:
     heading = Text(display_name(analysis.source), style="bold")
-    heading.append(f" · {mode_short(analysis.mode)} · {duration_words(analysis.duration_s)}")
+    heading.append(f" · {mode_short(analysis)} · {duration_words(analysis.duration_s)}")
     return heading
 
 
 def _limits_line(analysis: Analysis) -> Text:
     limits = analysis.thresholds
+    if not lower_back_judged(analysis):
+        return Text(
+            "The lower back is not judged with one accelerometer-only sensor; reps and the hip "
+            "hinge angle are measured.",
+            style="dim",
+        )
     rounded = f"Limits: rounded above {limits.max_lumbar_flexion_deg:g}° lumbar flexion"
     if analysis.mode == ONE_SENSOR and not arching_measured(analysis):
         return Text(f"{rounded}. Arching at lockout is not measured with one sensor.", style="dim")

@@ -9,7 +9,16 @@ from __future__ import annotations
 import math
 from pathlib import PurePath
 
-from ..pipeline.result import GAP, NOT_JUDGED_FLAGS, ONE_SENSOR, OVEREXTENDED, ROUNDED, SATURATED, Analysis
+from ..pipeline.result import (
+    ACCELEROMETER_ONLY,
+    GAP,
+    NOT_JUDGED_FLAGS,
+    ONE_SENSOR,
+    OVEREXTENDED,
+    ROUNDED,
+    SATURATED,
+    Analysis,
+)
 
 MISSING = "–"
 
@@ -18,13 +27,20 @@ FLAG_WORDS = {
     OVEREXTENDED: "arched",
     GAP: "gap",
     SATURATED: "saturated",
+    ACCELEROMETER_ONLY: "not judged",
     "side_bend": "side bend",
     "rotation": "twisted",
     "shallow": "shallow",
 }
 """Short word for each flag, as drawn above a flagged rep in the plot."""
 
-_SUMMARY_ORDER = (ROUNDED, OVEREXTENDED, GAP, SATURATED)
+_SUMMARY_ORDER = (ROUNDED, OVEREXTENDED, GAP, SATURATED, ACCELEROMETER_ONLY)
+NOT_JUDGED_WORDS = {
+    GAP: "not judged (data gap)",
+    SATURATED: "not judged (sensor saturated)",
+    ACCELEROMETER_ONLY: "not judged (accelerometer only)",
+}
+"""How a summary names the reps carrying each not-judged flag."""
 
 
 def flag_word(flag: str) -> str:
@@ -46,8 +62,24 @@ def arching_measured(analysis: Analysis) -> bool:
 
 
 def flagged_count(analysis: Analysis) -> int:
-    """Number of reps carrying any flag."""
-    return sum(1 for rep in analysis.reps if rep.flags)
+    """Number of reps carrying a judgement (a flag other than the not-judged ones)."""
+    return sum(1 for rep in analysis.reps if rep.flags and not is_not_judged(rep))
+
+
+def not_judged_count(analysis: Analysis) -> int:
+    """Number of reps that were reported but not judged."""
+    return sum(1 for rep in analysis.reps if is_not_judged(rep))
+
+
+def lower_back_judged(analysis: Analysis) -> bool:
+    """False when nothing about the lower back can be said: one pelvis sensor that has
+    no gyroscope (the one-sensor estimate needs its orientation)."""
+    return not (analysis.mode == ONE_SENSOR and not analysis.sensors.get("pelvis", {}).get("gyroscope", True))
+
+
+def without_gyroscope(analysis: Analysis) -> list[str]:
+    """Labels of the sensors that had no gyroscope (accelerometer only)."""
+    return [label for label, info in analysis.sensors.items() if not info.get("gyroscope", True)]
 
 
 def summary_line(analysis: Analysis) -> str:
@@ -67,23 +99,49 @@ def summary_line(analysis: Analysis) -> str:
         parts.append(f"{counts[OVEREXTENDED]} overextended")
     others = [flag for flag in counts if flag not in ("reps", "clean", ROUNDED, OVEREXTENDED)]
     for flag in sorted(others, key=lambda f: (_SUMMARY_ORDER + (f,)).index(f)):
-        label = {GAP: "not judged (data gap)", SATURATED: "not judged (sensor saturated)"}.get(
-            flag, flag.replace("_", " ")
-        )
+        label = NOT_JUDGED_WORDS.get(flag, flag.replace("_", " "))
         parts.append(f"{counts[flag]} {label}")
     return f"{reps} rep{'s' if reps != 1 else ''}: " + ", ".join(parts)
 
 
-def mode_words(mode: str) -> str:
-    """What the sensors were, and so what was measured, in a few words."""
+def mode_words(mode: str | Analysis) -> str:
+    """What the sensors were, and so what was measured, in a few words.
+
+    Given the whole ``Analysis``, sensors without a gyroscope are named too.
+    """
+    analysis = mode if isinstance(mode, Analysis) else None
+    mode = analysis.mode if analysis is not None else mode
+    no_gyro = without_gyroscope(analysis) if analysis is not None else []
+    if mode == ONE_SENSOR and no_gyro:
+        return "one sensor (pelvis, accelerometer only): hip hinge measured, lower back not judged"
     if mode == ONE_SENSOR:
         return "one sensor (pelvis): lumbar flexion estimated"
-    return "two sensors (pelvis and upper back): lumbar flexion measured"
+    words = "two sensors (pelvis and upper back): lumbar flexion measured"
+    if no_gyro:
+        words += f", {' and '.join(no_gyro)} accelerometer only"
+    return words
 
 
-def mode_short(mode: str) -> str:
-    """The mode as a short label for titles."""
-    return "one sensor, lumbar flexion estimated" if mode == ONE_SENSOR else "two sensors"
+def mode_short(mode: str | Analysis) -> str:
+    """The mode as a short label for titles (given the ``Analysis``, with "accelerometer
+    only" named)."""
+    analysis = mode if isinstance(mode, Analysis) else None
+    mode = analysis.mode if analysis is not None else mode
+    if analysis is not None and not lower_back_judged(analysis):
+        label = "one sensor, accelerometer only"
+    else:
+        label = "one sensor, lumbar flexion estimated" if mode == ONE_SENSOR else "two sensors"
+        if analysis is not None and without_gyroscope(analysis):
+            label += ", accelerometer only"
+    return label
+
+
+def zero_words(analysis: Analysis) -> str:
+    """What the angles are measured from: standing, or (no still window at all) the most
+    upright posture reached."""
+    if analysis.calibration.get("method") == "fallback-mean-gravity":
+        return "the most upright posture reached"
+    return "standing"
 
 
 def duration_words(duration_s: float) -> str:

@@ -29,7 +29,7 @@ from .config import (
     Turn,
     Walk,
 )
-from .session import simulate_session, true_angles
+from .session import cut_session, simulate_session, true_angles
 from .truth import Truth, TruthRep
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "TruthRep",
     "Turn",
     "Walk",
+    "cut_session",
     "simulate_session",
     "true_angles",
 ]

@@ -270,6 +270,8 @@ class SessionConfig:
     ``duration_s`` is the length of the recording; ``sets`` and ``activities`` (walks,
     turns, fidgets, pauses) tile it without overlapping; ``background`` is the sway and
     breathing present throughout. ``seed`` also seeds the noise realisation.
+    ``accelerometer_only`` lists the sensors that have no gyroscope (a Polar H10): their
+    gyroscope columns are written as 0.0 and the recording says so in its metadata.
     """
 
     seed: int
@@ -282,6 +284,7 @@ class SessionConfig:
     activities: tuple[Activity, ...]
     background: tuple[Sway, ...]
     sensor_setups: tuple[SensorSetup, ...]
+    accelerometer_only: tuple[str, ...] = ()
 
     @classmethod
     def random(
@@ -291,6 +294,7 @@ class SessionConfig:
         scenario: str = "deadlift",
         rate_hz: float | None = None,
         duration_s: float | None = None,
+        accelerometer_only: bool | tuple[str, ...] = (),
     ) -> "SessionConfig":
         """A varied realistic session drawn from ``seed``.
 
@@ -298,10 +302,28 @@ class SessionConfig:
         (continuous fast swings) or ``hinge`` (bodyweight good hinges, a reference).
         ``rate_hz``: drawn from common IMU rates in 50–200 Hz when not given.
         ``duration_s``: when given, sets are added until the session is this long.
+        ``accelerometer_only``: True for every sensor, or the labels of those without a
+        gyroscope. It changes nothing else: the same seed gives the same session.
         """
         from .draw import draw_session
 
-        return draw_session(seed, tuple(sensors), scenario, rate_hz, duration_s)
+        config = draw_session(seed, tuple(sensors), scenario, rate_hz, duration_s)
+        return config.with_accelerometer_only(accelerometer_only)
+
+    def with_accelerometer_only(self, labels: bool | str | tuple[str, ...]) -> "SessionConfig":
+        """The same session with ``labels`` (True: every sensor; labels as a tuple or one
+        comma-separated string) recorded without gyroscope."""
+        from ..errors import BadInputError
+
+        if isinstance(labels, str):
+            labels = tuple(part.strip() for part in labels.split(",") if part.strip())
+        chosen = tuple(self.sensors) if labels is True else tuple(labels or ())
+        unknown = [label for label in chosen if label not in self.sensors]
+        if unknown:
+            raise BadInputError(
+                f"accelerometer-only sensor '{unknown[0]}' is not in this session ({', '.join(self.sensors)})"
+            )
+        return replace(self, accelerometer_only=tuple(label for label in self.sensors if label in chosen))
 
     @property
     def reps(self) -> tuple[RepPlan, ...]:

@@ -2,10 +2,13 @@
 
 ``simulate_session(config)`` is deterministic: the plan is all in ``config`` and the noise
 realisation of each sensor comes from ``config.seed``. ``true_angles`` gives the
-noise-free angles at any times, for scoring angle traces and not only reps.
+noise-free angles at any times, for scoring angle traces and not only reps;
+``cut_session`` cuts a stretch out of a session (a set alone, which never stands still).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -47,18 +50,22 @@ def simulate_session(config: SessionConfig) -> tuple[Recording, Truth]:
             motion, balance, config.body, setup.site, setup.segment_to_sensor_matrix, true_s
         )
         acc_g, gyr_dps = add_faults(ideal_acc_g, ideal_gyr_dps, true_s, config.rate_hz, faults, rng)
+        if setup.label in config.accelerometer_only:
+            gyr_dps = np.zeros_like(gyr_dps)
         stamps_s = reported_times(true_s, config.rate_hz, faults.jitter_s, rng)
         keep = ~lost_samples(true_s, config.rate_hz, faults, rng) & (stamps_s >= 0.0)
         stream = SensorStream(time_s=stamps_s[keep], acc_g=acc_g[keep], gyr_dps=gyr_dps[keep])
         streams[setup.label] = stream
         losses += _long_losses(setup.label, stream.time_s)
         mounting[setup.label] = _mounting_truth(setup, config.rate_hz, len(true_s), int((~keep).sum()))
+        mounting[setup.label]["gyroscope"] = setup.label not in config.accelerometer_only
 
     metadata = {
         f"sensor {label}": f"imuhinge simulator, {config.rate_hz:g} Hz" for label in streams
     }
     metadata["simulated"] = f"seed {config.seed}, scenario {config.scenario}"
     recording = Recording(streams=streams, metadata=metadata, source="<simulated>")
+    recording = recording.with_accelerometer_only(config.accelerometer_only)
 
     events = [
         {"kind": a.kind, "start_s": round(a.start_s, 4), "end_s": round(a.end_s, 4), **_event_details(a)}
@@ -76,6 +83,23 @@ def simulate_session(config: SessionConfig) -> tuple[Recording, Truth]:
         duration_s=round(config.duration_s, 4),
     )
     return recording, truth
+
+
+def cut_session(recording: Recording, truth: Truth, start_s: float, end_s: float) -> tuple[Recording, Truth]:
+    """The part of a simulated session from ``start_s`` to ``end_s`` (s; times are kept).
+
+    Only reps wholly inside are kept in the truth, and events overlapping it. Cutting a
+    set out of its session gives a recording that never stands still, as an export
+    started mid-set does.
+    """
+    streams = {}
+    for label, stream in recording.streams.items():
+        keep = (stream.time_s >= start_s) & (stream.time_s <= end_s)
+        streams[label] = SensorStream(stream.time_s[keep], stream.acc_g[keep], stream.gyr_dps[keep])
+    reps = [rep for rep in truth.reps if rep.start_s >= start_s and rep.end_s <= end_s]
+    events = [e for e in truth.events if e["end_s"] > start_s and e["start_s"] < end_s]
+    cut = Recording(streams=streams, metadata=dict(recording.metadata), source=recording.source)
+    return cut, replace(truth, reps=reps, events=events, duration_s=round(end_s - start_s, 4))
 
 
 def true_angles(config: SessionConfig, time_s: np.ndarray) -> dict[str, np.ndarray]:
