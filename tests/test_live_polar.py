@@ -83,25 +83,26 @@ def test_h10_session_records_the_accelerometer_only(bluez, fast_links, tmp_path,
     status, out, out_json = _live(tmp_path, H10_ADDRESS)
     printed = capsys.readouterr().out
 
-    assert status in (0, 2), printed  # streamed to the end; the analysis of zero rates awaits the metadata
+    assert status == 0, printed
     assert "Traceback" not in printed
     writes = [data for uuid, data, _ in emu.writes(H10_ADDRESS) if uuid == pmd.CONTROL_POINT_UUID]
     assert writes[0] == pmd.start_measurement_command(pmd.ACC, 100, 16, 8)
-    lines = [line for line in out.read_text().splitlines() if line and not line.startswith("#")][1:]
-    rows = np.array([[float(v) for i, v in enumerate(line.split(",")) if i != 1] for line in lines])
-    time_s, acc_g, gyr_dps = rows[:, 0], rows[:, 1:4], rows[:, 4:7]
-    assert len(time_s) == len(session.acc_counts)  # raw frames: every sample arrives
-    assert np.allclose(acc_g, session.acc_g, atol=1e-4)
-    assert not np.any(gyr_dps)
-    assert np.all(np.diff(time_s) > 0)
+    assert "# accelerometer-only: pelvis" in out.read_text().splitlines()[:10]
+    recording = read_recording(out)
+    assert recording.accelerometer_only == ("pelvis",)
+    stream = recording.streams["pelvis"]
+    assert len(stream.time_s) == len(session.acc_counts)  # raw frames: every sample arrives
+    assert np.allclose(stream.acc_g, session.acc_g, atol=1e-4)
+    assert not np.any(stream.gyr_dps)
+    assert np.all(np.diff(stream.time_s) > 0)
     assert f"--duration {DURATION_S:g} s reached" in printed
-    # needs: accelerometer-only metadata
-    # assert status == 0, printed
-    # assert "# accelerometer-only: pelvis" in out.read_text().splitlines()[:10]
-    # recording = read_recording(out)
-    # assert not np.any(recording.streams["pelvis"].gyr_dps)
-    # result = json.loads(out_json.read_text())
-    # assert result["reps"] and "accelerometer" in json.dumps(result).lower()
+    result = json.loads(out_json.read_text())
+    assert len(result["reps"]) == 2  # counted from the accelerometer alone
+    assert all("accelerometer_only" in rep["flags"] for rep in result["reps"])  # measured, not judged
+    assert result["sensors"]["pelvis"]["gyroscope"] is False
+    assert result["accuracy_note"] and "slow movement" in result["accuracy_note"]
+    flat = " ".join(printed.split())
+    assert "agreed with the end-of-session analysis on 2 of 2 reps" in flat  # the live verdicts too
 
 
 def test_old_verity_firmware_refuses_sdk_mode_in_one_sentence(bluez, fast_links, tmp_path, capsys):

@@ -62,6 +62,7 @@ from ..recording import SensorStream
 from ..recording.columns import PELVIS, THORAX
 from ..settings import Thresholds
 from ..pipeline import one_sensor
+from ..pipeline.accelerometer_only import causal_gravity_direction, mediolateral_axis_from_gravity, tilt_quaternions
 from ..pipeline.analyse import DEFAULT_SETTINGS, merge_intervals_s, rep_finding_tilt_deg
 from ..pipeline.angles import SegmentAngles, lumbar_flexion_deg
 from ..pipeline.axes import quaternions_to_matrices, sagittal_frontal_heading_deg, segment_from_sensor, to_segment
@@ -79,7 +80,7 @@ from ..pipeline.resample import UniformStream, resample_stream
 from ..pipeline.result import ESTIMATED, MEASURED
 from ..pipeline.settings import PipelineSettings
 from ..pipeline.tracks import SegmentTrack
-from ..pipeline.verdicts import judge_rep
+from ..pipeline.verdicts import judge_rep, not_judged_without_gyroscope
 from .buffers import GrowingArray
 from .events import CurrentAngles, LiveRep, LiveSettings
 
@@ -91,8 +92,12 @@ READY = "ready"
 class _Sensor:
     """Everything the processor keeps about one sensor: raw tail, analysis-clock traces, state."""
 
-    def __init__(self, label: str, settings: PipelineSettings):
+    def __init__(self, label: str, settings: PipelineSettings, gyroscope: bool = True):
         self.label = label
+        self.gyroscope = gyroscope
+        self.gravity_sensor = GrowingArray(3)
+        self.gravity_state = None
+        self.last_valid_acc_g = np.array([0.0, 0.0, 1.0])
         self.raw_time_s = GrowingArray()
         self.raw_acc_g = GrowingArray(3)
         self.raw_gyr_dps = GrowingArray(3)
@@ -149,7 +154,9 @@ class LiveProcessor:
     """The incremental analysis of one live session (see the module docstring).
 
     Parameters: the sensors used (``pelvis`` first, optionally ``thorax``), the judgement
-    ``thresholds``, the shared pipeline ``settings`` and the live-only ``live`` settings.
+    ``thresholds``, the shared pipeline ``settings``, the live-only ``live`` settings, and
+    which sensors have no gyroscope (``accelerometer_only``: their tilt comes from the
+    low-passed accelerometer, ``pipeline.accelerometer_only``, as offline).
     Feed samples with ``feed``; it returns the reps finished by that block. ``state``,
     ``calibration_left_s``, ``current`` and ``reps`` are for the screen.
     """
@@ -160,6 +167,7 @@ class LiveProcessor:
         thresholds: Thresholds = Thresholds(),
         settings: PipelineSettings = DEFAULT_SETTINGS,
         live: LiveSettings = LiveSettings(),
+        accelerometer_only: tuple[str, ...] = (),
     ):
         if not sensors or sensors[0] != PELVIS or any(s not in (PELVIS, THORAX) for s in sensors):
             raise ValueError(f"sensors must be ({PELVIS!r},) or ({PELVIS!r}, {THORAX!r}), got {sensors}")
@@ -172,7 +180,8 @@ class LiveProcessor:
         self.state = WAITING
         self.calibration_left_s = live.calibration_s
         self.axes_known = False
-        self._s = {label: _Sensor(label, settings) for label in self.sensors}
+        self.accelerometer_only = tuple(label for label in self.sensors if label in accelerometer_only)
+        self._s = {label: _Sensor(label, settings, label not in accelerometer_only) for label in self.sensors}
         self._clock_start_s: float | None = None
         self._ticks = 0
         self._quiet_run = 0
@@ -181,6 +190,15 @@ class LiveProcessor:
         self._oriented = 0
         self._search_from = 0
         self._sos = butter(settings.filter.order, settings.filter.cutoff_hz, btype="low", fs=self.rate_hz, output="sos")
+
+    def with_accelerometer_only(self, labels: tuple[str, ...]) -> "LiveProcessor":
+        """This processor (before any sample) for sensors of which ``labels`` have no gyroscope;
+        itself when that changes nothing. A live session knows only once they connect."""
+        if tuple(label for label in self.sensors if label in labels) == self.accelerometer_only:
+            return self
+        if self._clock_start_s is not None:
+            raise RuntimeError("with_accelerometer_only() after samples were fed")
+        return LiveProcessor(self.sensors, self.thresholds, self.settings, self.live, accelerometer_only=labels)
 
     # ------------------------------------------------------------------ input
     def feed(self, sensor: str, time_s, acc_g, gyr_dps) -> list[LiveRep]:
@@ -340,6 +358,9 @@ class LiveProcessor:
         fusion = self.settings.fusion
         width = max(1, int(round(fusion.acc_trust_window_s * self.rate_hz)))
         for s in self._s.values():
+            if not s.gyroscope:
+                self._orient_from_gravity(s, first, stop)
+                continue
             back = max(self._calibration_window[0], first - width + 1)
             bias = s.calibration.gyro_bias_dps
             gyr = to_segment(s.rotation_provisional, s.gyr_dps.array[back:stop] - bias)
@@ -358,11 +379,33 @@ class LiveProcessor:
                     restart[i] = True
                     s.restart_pending = False
             s.quaternions.append(s.fusion.update(gyr, acc, restart))
-            matrices = quaternions_to_matrices(s.quaternions.array[first - self._calibration_window[0] :])
-            s.tilt_magnitude_deg.append(np.degrees(np.arccos(np.clip(matrices[:, 2, 2], -1.0, 1.0))))
-            if self.axes_known:
-                s.angles_deg.append(self._angles(s, first, stop))
+            self._after_orientation(s, first, stop)
         self._oriented = stop
+
+    def _after_orientation(self, s: _Sensor, first: int, stop: int) -> None:
+        """Tilt magnitude, and angles once the axes are known, for the new ticks [first, stop)."""
+        matrices = quaternions_to_matrices(s.quaternions.array[first - self._calibration_window[0] :])
+        s.tilt_magnitude_deg.append(np.degrees(np.arccos(np.clip(matrices[:, 2, 2], -1.0, 1.0))))
+        if self.axes_known:
+            s.angles_deg.append(self._angles(s, first, stop))
+
+    def _orient_from_gravity(self, s: _Sensor, first: int, stop: int) -> None:
+        """Step 3 for a sensor without gyroscope: the orientation is the tilt of the causally
+        low-passed accelerometer (heading fixed at zero: it cannot be seen). Invalid ticks
+        (data gaps) repeat the last valid reading instead of feeding zeros to the filter."""
+        acc = s.acc_g.array[first:stop].copy()
+        valid = s.valid.array[first:stop]
+        for i in range(len(acc)):
+            if valid[i]:
+                s.last_valid_acc_g = acc[i]
+            else:
+                acc[i] = s.last_valid_acc_g
+        up_sensor, s.gravity_state = causal_gravity_direction(
+            acc, self.rate_hz, self.settings.accelerometer_only, s.gravity_state
+        )
+        s.gravity_sensor.append(up_sensor)
+        s.quaternions.append(tilt_quaternions(to_segment(s.rotation_provisional, up_sensor)))
+        self._after_orientation(s, first, stop)
 
     def _angles(self, s: _Sensor, first: int, stop: int) -> np.ndarray:
         """(n, 3) filtered sagittal, frontal, heading (deg) in the true segment frame."""
@@ -386,8 +429,16 @@ class LiveProcessor:
         start = self._calibration_window[0]
         cal = self.settings.calibration
         for s in self._s.values():
-            gyr = s.gyr_dps.array[start : self._ticks] - s.calibration.gyro_bias_dps
-            left, found = mediolateral_axis(gyr, s.calibration.up_sensor, s.valid.array[start : self._ticks], self.rate_hz, cal)
+            valid = s.valid.array[start : self._ticks]
+            if s.gyroscope:
+                gyr = s.gyr_dps.array[start : self._ticks] - s.calibration.gyro_bias_dps
+                left, found = mediolateral_axis(gyr, s.calibration.up_sensor, valid, self.rate_hz, cal)
+            else:
+                gravity = s.gravity_sensor.array[: self._ticks - start]
+                left, found = mediolateral_axis_from_gravity(
+                    gravity, s.calibration.up_sensor, valid[: len(gravity)], self.rate_hz,
+                    self.settings.accelerometer_only,
+                )
             if s.label == PELVIS and not found:
                 return False
             rotation = segment_from_sensor(s.calibration.up_sensor, left)
@@ -494,7 +545,15 @@ class LiveProcessor:
             )
             rep = one_sensor.estimate_reps([measure_rep(number, span, traces, self.settings.metrics)], [span], pelvis, None)[0]
             gaps = pelvis.stream.gaps_s
-        live_rep = LiveRep.from_result(judge_rep(rep, self.thresholds, gaps), emitted_s=self.processed_s)
+        pelvis_gyroscope = self._s[PELVIS].gyroscope
+        if not pelvis_gyroscope:  # no heading without a gyroscope; alone, nothing to judge the back by
+            rep = replace(rep, rotation_deg=None)
+            if thorax is None:
+                rep = replace(rep, lumbar_flexion_deg=None, trunk_inclination_deg=None, hinge_ratio=None)
+        judged = judge_rep(rep, self.thresholds, gaps)
+        if not pelvis_gyroscope and thorax is None:
+            judged = not_judged_without_gyroscope(judged)
+        live_rep = LiveRep.from_result(judged, emitted_s=self.processed_s)
         self.reps.append(live_rep)
         return live_rep
 

@@ -60,7 +60,11 @@ async def stream_session(
     try:
         async for arrival_s, sensor, block in source:
             if flusher is None:  # the sensors are connected now: the header can name them
-                writer = writer.with_sensors(sensor_infos())
+                infos = sensor_infos()
+                writer = writer.with_sensors(infos)
+                processor = processor.with_accelerometer_only(
+                    tuple(label for label, info in infos.items() if not info.gyroscope)
+                )
                 writer.open()
                 flusher = asyncio.get_running_loop().create_task(_flush_while_idle(writer))
             if duration_s is not None and arrival_s > duration_s:
