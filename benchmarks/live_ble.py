@@ -203,6 +203,8 @@ def measure(args, seed: int) -> dict | None:
     work = Path(args.keep) / f"seed{seed}" if args.keep else Path(tempfile.mkdtemp(prefix="imuhinge-live-ble-"))
     work.mkdir(parents=True, exist_ok=True)
     out, out_json, events, screen = work / "rec.csv", work / "out.json", work / "events.json", work / "screen.txt"
+    for stale in (out, out_json, events, screen):  # a kept folder from an earlier run
+        stale.unlink(missing_ok=True)
     duration_s = args.session_s + args.extra_s
     argv = ["live", "--pelvis", PELVIS_ADDRESS, "--thorax", THORAX_ADDRESS, "--rate-hz", f"{args.rate_hz:g}",
             "--duration", f"{duration_s:g}", "--out", str(out), "--json", str(out_json)]
