@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .analyse_cmd import add_threshold_options, thresholds_from
+from .analyse_cmd import add_exercise_option, add_threshold_options, exercise_from, thresholds_from
 
 
 def register(commands) -> None:
@@ -19,6 +19,7 @@ def register(commands) -> None:
         "file", metavar="FILE", nargs="+", help="recording CSV, or an export's file(s) or folder"
     )
     parser.add_argument("-o", "--out", metavar="PNG", required=True, help="image to write (.png, .svg or .pdf)")
+    add_exercise_option(parser)
     add_threshold_options(parser)
     parser.set_defaults(handler=run)
 
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from ..report.plot import save_plot
     from .import_cmd import load_for_command
 
-    analysis = analyse_recording(load_for_command(args.file), thresholds_from(args))
+    recording = load_for_command(args.file)
+    profile = exercise_from(args, recording)
+    analysis = analyse_recording(recording, thresholds_from(args, profile), exercise=profile)
     save_plot(analysis, args.out)
     print(f"plot written to {args.out}")
     return 0

@@ -17,7 +17,9 @@ def register(commands) -> None:
         "a T12 sensor: reps of known form (good, rounded, overextended), walking and "
         "fidgeting between sets, sensors clipped at any orientation with bias, noise, "
         "quantisation, jitter and packet loss. Writes a recording CSV (contract 1) and, with "
-        "--truth, the true reps and events as JSON. The same seed gives the same files.",
+        "--truth, the true reps and events as JSON. The same seed gives the same files. "
+        "With --exercise, any drill of the programme ('imuhinge exercises' lists them) in its "
+        "own start posture (lying, kneeling or standing) with its typical faults.",
     )
     parser.add_argument("--out", metavar="FILE.csv", required=True, help="recording CSV to write")
     parser.add_argument("--truth", metavar="FILE.json", help="write the ground truth here")
@@ -36,9 +38,15 @@ def register(commands) -> None:
     parser.add_argument(
         "--scenario",
         choices=SCENARIO_CHOICES,
-        default="deadlift",
         help="deadlift: mixed kettlebell deadlifts (default); swing: continuous fast swings; "
         "hinge: bodyweight good hinges (a reference recording)",
+    )
+    parser.add_argument(
+        "--exercise",
+        metavar="NAME",
+        help="simulate this drill of the programme instead of a scenario, such as bridge or "
+        "suitcase-deadlift: 15 reps a set (or one hold) with a mix of clean and faulty reps; "
+        "the recording names it in an '# exercise:' line",
     )
     parser.add_argument(
         "--duration-s",
@@ -61,30 +69,45 @@ def run(args: argparse.Namespace) -> int:
     from ..recording import write_recording
     from ..simulation import SessionConfig, simulate_session
 
+    if args.exercise is not None and args.scenario is not None:
+        raise BadInputError("give either --scenario or --exercise, not both")
     config = SessionConfig.random(
         seed=_whole_number(args.seed, "--seed"),
         sensors=_sensors(args.sensors),
-        scenario=args.scenario,
+        scenario=args.scenario or "deadlift",
         rate_hz=_number(args.rate_hz, "--rate-hz"),
         duration_s=_number(args.duration_s, "--duration-s"),
         accelerometer_only=_accelerometer_only(args.accelerometer_only),
+        exercise=args.exercise,
     )
     recording, truth = simulate_session(config)
     _write(args.out, lambda path: write_recording(recording, path))
     if args.truth:
         _write(args.truth, truth.write)
-    flagged = {
-        label: sum(label in rep.labels for rep in truth.reps) for label in ("rounded", "overextended", "gap")
-    }
     no_gyroscope = f" (accelerometer only: {', '.join(config.accelerometer_only)})" if config.accelerometer_only else ""
+    what = f"exercise {config.exercise}" if config.exercise else f"scenario {config.scenario}"
     print(
         f"wrote {args.out}: {' and '.join(recording.sensors)}{no_gyroscope}, {config.rate_hz:g} Hz, "
-        f"{config.duration_s:.1f} s, scenario {config.scenario}, seed {config.seed}; "
-        f"{len(truth.reps)} reps ({flagged['rounded']} rounded, {flagged['overextended']} "
-        f"overextended, {flagged['gap']} over a data gap)"
+        f"{config.duration_s:.1f} s, {what}, seed {config.seed}; {_summary(truth)}"
         + (f"; truth in {args.truth}" if args.truth else "")
     )
     return 0
+
+
+def _summary(truth) -> str:
+    """What the session holds: reps and their faults, or the holds."""
+    if truth.holds and not truth.reps:
+        parts = [f"{h['end_s'] - h['start_s']:.0f} s, sway {h['sway_deg']:.1f}° ({h['labels'][0]})" for h in truth.holds]
+        return f"{len(truth.holds)} hold{'s' if len(truth.holds) != 1 else ''} ({'; '.join(parts)})"
+    faults = ["rounded", "overextended"]
+    faults += sorted({label for rep in truth.reps for label in rep.labels} - set(faults) - NOT_FAULTS)
+    counts = ", ".join(f"{sum(f in rep.labels for rep in truth.reps)} {f.replace('_', ' ')}" for f in faults)
+    gaps = sum("gap" in rep.labels for rep in truth.reps)
+    return f"{len(truth.reps)} reps ({counts}, {gaps} over a data gap)"
+
+
+NOT_FAULTS = {"good", "gap", "shallow", "deep", "slow", "fast", "loaded"}
+"""Truth labels that describe a rep rather than name a fault."""
 
 
 def _sensors(text: str) -> tuple[str, ...]:

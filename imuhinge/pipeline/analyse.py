@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AnalysisError
+from ..exercises import ExerciseProfile
 from ..recording import Recording, SensorStream
 from ..recording.columns import PELVIS, THORAX
 from ..settings import Thresholds
+from . import exercise as drill
 from . import one_sensor
 from .accelerometer_only import accuracy_note
 from .angles import lumbar_flexion_deg
@@ -41,20 +43,31 @@ def analyse_recording(
     reference: Recording | None = None,
     pelvis_only: bool = False,
     settings: PipelineSettings = DEFAULT_SETTINGS,
+    exercise: ExerciseProfile | None = None,
 ) -> Analysis:
     """Analyse ``recording``; raise ``AnalysisError`` if it cannot be analysed.
 
     ``reference``: a recording of the same person's good, neutral-spine hinges, used to
     personalise the one-sensor estimate (ignored in two-sensor mode). ``pelvis_only``:
-    analyse as one-sensor even if a thorax sensor was recorded.
+    analyse as one-sensor even if a thorax sensor was recorded. ``exercise``: the drill
+    done (``imuhinge.exercises``): its posture, direction, checks and target shape the
+    analysis (``pipeline.exercise``); None analyses hinges from standing with the rounded
+    and overextended judgements only, as before drills were named.
     """
     recording = without_gyroscope(recording)
     tracks, gaps_s, warnings, window = build_tracks(recording, thresholds, pelvis_only, settings)
+    if exercise is not None:
+        drill.orient_for_exercise(tracks, exercise)
     pelvis = tracks[PELVIS]
     thorax = tracks.get(THORAX)
     time_s = pelvis.stream.time_s
-    finding_tilt_deg = rep_finding_tilt_deg(pelvis, thorax, settings)
+    sign = drill.direction_sign(exercise)
+    finding_tilt_deg = sign * rep_finding_tilt_deg(pelvis, thorax, settings)
     spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, settings.segmentation)
+    if exercise is not None:
+        drill.check_posture(tracks, spans, exercise, settings.exercise)
+        if exercise.kind == "hold":
+            spans = []
 
     calibration = {
         "standing_start_s": round(float(time_s[window[0]]), 3),
@@ -69,7 +82,7 @@ def analyse_recording(
         rep_traces = RepTraces(
             time_s, pelvis.angles.sagittal_deg, trunk, lumbar, MEASURED,
             thorax.angles.frontal_deg, pelvis.angles.heading_deg,
-            valid=pelvis.stream.valid & thorax.stream.valid,
+            valid=pelvis.stream.valid & thorax.stream.valid, rep_sign=sign,
         )
         reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
         traces = AngleTraces(time_s, pelvis.angles.sagittal_deg, trunk, lumbar, MEASURED, gaps_s)
@@ -78,10 +91,12 @@ def analyse_recording(
         rep_traces = RepTraces(
             time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
             pelvis.angles.frontal_deg, pelvis.angles.heading_deg, lockout_measurable=False,
-            valid=pelvis.stream.valid,
+            valid=pelvis.stream.valid, rep_sign=sign,
         )
         reps = [measure_rep(i + 1, span, rep_traces, settings.metrics) for i, span in enumerate(spans)]
-        if pelvis.calibration.gyroscope:
+        if exercise is not None and exercise.start_posture != "standing":
+            pass  # the one-sensor estimate is fitted on hinges from standing: not used here
+        elif pelvis.calibration.gyroscope:
             correction = None
             if reference is not None:
                 correction = reference_correction(reference, thresholds, settings)
@@ -105,10 +120,26 @@ def analyse_recording(
                 f"the {label} sensor reached the end of its measuring range for {total_s:.1f} s "
                 "(set it to a wider range); reps then are not judged"
             )
+    if exercise is not None:
+        reps = drill.add_rep_metrics(
+            reps, spans, pelvis.angles.sagittal_deg, pelvis.stream.rate_hz, exercise,
+            settings.metrics.lockout_from_fraction, settings.exercise,
+        )
     reps = [judge_rep(rep, thresholds, gaps_s, saturated) for rep in reps]
+    holds = record = None
+    if exercise is not None:
+        worn = tuple(tracks)
+        reps = [drill.apply_checks(drill.drop_unchecked(rep, exercise), exercise, worn) for rep in reps]
+        if exercise.kind == "hold":
+            holds = drill.find_holds(tracks, window, exercise, settings.exercise)
+        estimated_back = mode == ONE_SENSOR and pelvis.calibration.gyroscope and exercise.start_posture == "standing"
+        record = drill.exercise_record(exercise, worn, estimated_back, holds, pelvis.calibration.gyroscope)
     if mode == ONE_SENSOR and not pelvis.calibration.gyroscope:
         reps = [not_judged_without_gyroscope(rep) for rep in reps]
-    if not spans and not pelvis.calibration.axis_found:
+    if exercise is not None and exercise.kind == "hold":
+        if not holds:
+            warnings.append(f"no hold of at least {settings.exercise.hold_min_s:g} s was found in this recording")
+    elif not spans and not pelvis.calibration.axis_found:
         warnings.append("no hinge movement was found in this recording")
     method = pelvis.calibration.method
     caveats = []
@@ -135,6 +166,8 @@ def analyse_recording(
         },
         accuracy_note=note,
         caveats=caveats,
+        exercise=record,
+        holds=holds,
     )
 
 

@@ -42,6 +42,9 @@ class RepTraces:
     heading_deg: np.ndarray
     lockout_measurable: bool = True
     valid: np.ndarray | None = None
+    rep_sign: float = 1.0
+    """+1 when reps tilt forward; −1 for a backward drill (the bridge), whose peak pelvic
+    tilt and trunk inclination are then the most backward (negative) values in the rep."""
 
 
 def measure_rep(number: int, span: RepSpan, traces: RepTraces, settings: MetricsSettings) -> RepResult:
@@ -54,7 +57,7 @@ def measure_rep(number: int, span: RepSpan, traces: RepTraces, settings: Metrics
     pelvis_at_bottom = float(traces.pelvis_tilt_deg[bottom])
     trunk_peak = lumbar_peak = hinge_ratio = lockout = None
     if traces.trunk_inclination_deg is not None:
-        trunk_peak = float(np.max(traces.trunk_inclination_deg[within]))
+        trunk_peak = _peak(traces.trunk_inclination_deg[within], traces.rep_sign)
         trunk_at_bottom = float(traces.trunk_inclination_deg[bottom])
         if abs(trunk_at_bottom) > 1.0:
             hinge_ratio = pelvis_at_bottom / trunk_at_bottom
@@ -70,7 +73,7 @@ def measure_rep(number: int, span: RepSpan, traces: RepTraces, settings: Metrics
         start_s=_round(time_s[start], 3),
         bottom_s=_round(time_s[bottom], 3),
         end_s=_round(time_s[end], 3),
-        pelvis_tilt_deg=_round(np.max(traces.pelvis_tilt_deg[within]), 2),
+        pelvis_tilt_deg=_round(_peak(traces.pelvis_tilt_deg[within], traces.rep_sign), 2),
         trunk_inclination_deg=_round(trunk_peak, 2),
         lumbar_flexion_deg=_round(lumbar_peak, 2),
         lumbar_flexion_source=traces.lumbar_flexion_source,
@@ -89,6 +92,11 @@ def lockout_extension_deg(lumbar_flexion_deg: np.ndarray, span: RepSpan, setting
     first = min(first, span.end_index)
     extension = -float(np.min(lumbar_flexion_deg[first : span.end_index + 1]))
     return max(0.0, extension)
+
+
+def _peak(x: np.ndarray, sign: float) -> float:
+    """The extreme of ``x`` the rep's way: its maximum (sign +1) or its minimum (−1)."""
+    return float(np.max(x)) if sign > 0 else float(np.min(x))
 
 
 def signed_extreme(x: np.ndarray) -> float:

@@ -54,6 +54,13 @@ class RepResult:
     rotation_deg: float | None = None
     flags: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    hip_extension_short_deg: float | None = None
+    """How far the pelvis stayed short of the start posture's neutral at the top of the
+    rep (``pipeline.exercise``); None when no drill was named."""
+    depth_change_pct: float | None = None
+    """|this rep's depth − its set's median depth|, in % of the median; None without a drill."""
+    rep_rate_per_min: float | None = None
+    """The pace of the rep's set (reps per minute); None without a drill."""
 
     @property
     def is_clean(self) -> bool:
@@ -94,6 +101,11 @@ class Analysis:
     accuracy_note: str | None = None
     """A plain sentence when the accuracy is reduced for this recording as a whole (a
     sensor without gyroscope), else None. It is also one of the ``warnings``."""
+    exercise: dict | None = None
+    """The drill analysed (``pipeline.exercise.exercise_record``), or None when no
+    profile was given (the analysis then is the kettlebell deadlift's, as before drills)."""
+    holds: list | None = None
+    """For a hold drill: its holds (``pipeline.exercise.Hold``); None for rep drills."""
     caveats: list[str] = field(default_factory=list)
     """The warnings that qualify every number (a fallback calibration, the accuracy
     note): printed on their own so they cannot be missed."""

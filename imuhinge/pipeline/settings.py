@@ -217,6 +217,36 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class ExerciseSettings:
+    """What a drill's profile changes (``pipeline.exercise``).
+
+    Posture check: walking is found where the acceleration magnitude, band-passed to the
+    step rates ``walk_band_hz``, varies by more than ``walk_min_acc_spread_g`` (rms over
+    ``walk_window_s``) while the mean rate stays below ``walk_max_mean_rate_dps`` (no hinge),
+    ``walk_rep_margin_s`` away from reps, for ``walk_min_s`` in all; a start posture further
+    than ``posture_mismatch_deg`` from walking's upright is lying (a right angle away),
+    nearer is upright. ``set_break_s``: a pause between reps longer than this starts a new
+    set (for the pace). Holds: ``hold_min_s`` long at least, pelvis within
+    ``hold_max_tilt_deg`` of the start posture, rates averaged over 1 s below
+    ``hold_max_rate_dps``. ``bridge_target_percentile``: a bridge's straight-hip target
+    is this percentile of the recording's rep extensions (most reps are good).
+    """
+
+    walk_band_hz: tuple[float, float] = (1.2, 3.0)
+    walk_window_s: float = 2.0
+    walk_min_acc_spread_g: float = 0.04
+    walk_max_mean_rate_dps: float = 25.0
+    walk_rep_margin_s: float = 1.0
+    walk_min_s: float = 4.0
+    posture_mismatch_deg: float = 50.0
+    set_break_s: float = 6.0
+    hold_min_s: float = 5.0
+    hold_max_tilt_deg: float = 15.0
+    hold_max_rate_dps: float = 20.0
+    bridge_target_percentile: float = 90.0
+
+
+@dataclass(frozen=True)
 class PipelineSettings:
     """Every step's settings, with defaults tuned on training sessions of the simulator."""
 
@@ -229,3 +259,4 @@ class PipelineSettings:
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     gap_fill: GapFillSettings = field(default_factory=GapFillSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    exercise: ExerciseSettings = field(default_factory=ExerciseSettings)

@@ -37,8 +37,12 @@ from .wording import (
     MISSING,
     arching_measured,
     display_name,
+    FLAG_PLAIN,
     duration_words,
+    exercise_line,
+    flag_word,
     fmt_number,
+    missing_checks_sentence,
     is_not_judged,
     lower_back_judged,
     mode_words,
@@ -94,9 +98,17 @@ def render_report(
 
 
 def _header(analysis: Analysis) -> str:
+    drill = exercise_line(analysis)
+    drill_html = ""
+    if drill is not None:
+        drill_html = (
+            f'<p class="drill">{escape(drill)}</p>\n'
+            f'<p class="sub cue">{escape(str(analysis.exercise.get("cue", "")))}</p>\n'
+        )
     return (
         "<header>\n<h1>Hip hinge report</h1>\n"
         f'<p class="file">{escape(display_name(analysis.source))}</p>\n'
+        f"{drill_html}"
         f'<p class="sub">{escape(mode_words(analysis).capitalize())} · '
         f"{escape(duration_words(analysis.duration_s))}</p>\n</header>"
     )
@@ -106,7 +118,8 @@ def _summary(analysis: Analysis) -> str:
     counts = analysis.summary()
     reps = analysis.reps
     limits = analysis.thresholds
-    tiles = [(counts["reps"], "reps" if counts["reps"] != 1 else "rep", "")]
+    target = (analysis.exercise or {}).get("target_reps")
+    tiles = [(counts["reps"], ("reps" if counts["reps"] != 1 else "rep") + (f" / {target}" if target else ""), "")]
     if reps:
         tiles += [
             (counts["clean"], "clean", "good"),
@@ -126,7 +139,9 @@ def _summary(analysis: Analysis) -> str:
     )
 
     sentences = []
-    if not reps:
+    if analysis.exercise and analysis.exercise.get("kind") == "hold":
+        pass
+    elif not reps:
         sentences.append("No reps were found in this recording.")
     else:
         rounded = [r.rep for r in reps if ROUNDED in r.flags]
@@ -148,8 +163,13 @@ def _summary(analysis: Analysis) -> str:
                 f"{_count(len(gaps), 'rep').capitalize()} could not be judged because sensor data was "
                 f"missing or beyond the sensor's range ({_rep_list(gaps)})."
             )
-        if other:
-            sentences.append(f"{_count(len(other), 'rep').capitalize()} had other flags; see the table.")
+        named = sorted({f for r in other for f in r.flags if f not in NOT_JUDGED_FLAGS})
+        for flag in named:
+            numbers = [r.rep for r in reps if flag in r.flags]
+            sentences.append(
+                f"{_count(len(numbers), 'rep').capitalize()} showed "
+                f"{escape(FLAG_PLAIN.get(flag, flag_word(flag)))} ({_rep_list(numbers)})."
+            )
         clean = counts["clean"]
         if clean == len(reps):
             sentences.append(
@@ -160,6 +180,22 @@ def _summary(analysis: Analysis) -> str:
                 f"The other {_count(clean, 'rep')} were clean: the hips did the hinging "
                 "and the lower back stayed within the limits."
             )
+    if analysis.holds is not None:
+        drill = exercise_line(analysis)
+        unsteady = [h for h in analysis.holds if h.flags]
+        sentences.append(escape(f"{drill}.") if drill else "")
+        for number, hold in enumerate(analysis.holds, start=1):
+            sentences.append(escape(
+                f"Hold {number}: {hold.duration_s:.0f} s from {hold.start_s:.0f} s, the trunk moved "
+                f"{hold.sway_deg:.1f}° (rms)" + (f": {' '.join(hold.reasons)}" if hold.flags else ".")
+            ))
+        if not analysis.holds:
+            sentences.append("No hold was found in this recording.")
+        elif not unsteady:
+            sentences.append("Every hold was steady.")
+    missing = missing_checks_sentence(analysis)
+    if missing is not None:
+        sentences.append(escape(missing))
     if not lower_back_judged(analysis):
         sentences.append(
             "Only one sensor was worn, at the pelvis, and it measures acceleration only: the "
@@ -284,7 +320,10 @@ def _verdict_cells(rep: RepResult) -> str:
     if rep.is_clean:
         return '<td class="verdict ok">clean</td><td class="why"></td>'
     flags = ", ".join(
-        "not judged" if flag == ACCELEROMETER_ONLY else escape(str(flag).replace("_", " ")) for flag in rep.flags
+        "not judged" if flag == ACCELEROMETER_ONLY
+        else escape(str(flag).replace("_", " ")) if flag in (ROUNDED, OVEREXTENDED, GAP, SATURATED)
+        else escape(flag_word(str(flag)))
+        for flag in rep.flags
     )
     reasons = " ".join(escape(str(reason)) for reason in rep.reasons) or MISSING
     return f'<td class="verdict">{flags}</td><td class="why">{reasons}</td>'
@@ -451,6 +490,7 @@ main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 40px; }
 header h1 { margin: 0; font-size: 1.6rem; }
 header .file { margin: 2px 0 0; font-size: 1.15rem; font-weight: 600; overflow-wrap: anywhere; }
 header .sub { margin: 0; color: var(--muted); }
+header .drill { margin: 4px 0 0; font-weight: 600; }
 h2 { font-size: 1.2rem; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 18px 0 6px; }
 .tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 12px; }

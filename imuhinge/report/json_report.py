@@ -1,9 +1,10 @@
 """Contract 2: the analysis as JSON (``imuhinge analyse FILE --json OUT``).
 
 The keys and their order follow DESIGN.md's contract 2 exactly; fields added since are
-appended after them (``side_bend_deg`` and ``rotation_deg`` per rep; ``source``,
-``duration_s``, ``warnings``, ``metadata``, ``sensors`` and ``accuracy_note`` at the top
-level; ``calibration.method``); docs/contract-additions.md describes each. Numbers are
+appended after them (``side_bend_deg``, ``rotation_deg``, ``hip_extension_short_deg``,
+``depth_change_pct`` and ``rep_rate_per_min`` per rep; ``source``, ``duration_s``,
+``warnings``, ``metadata``, ``sensors``, ``accuracy_note``, and, when a drill was named,
+``exercise`` and ``holds`` at the top level; ``calibration.method``); docs/contract-additions.md describes each. Numbers are
 rounded to what the sensors can resolve: angles to 0.1°, times to 0.01 s, ratios to 0.01.
 A value that is missing or not finite is ``null``, so the output is always valid JSON
 (no NaN).
@@ -48,16 +49,22 @@ REP_FIELDS: tuple[tuple[str, int | None], ...] = (
     ("rotation_deg", ANGLE_DECIMALS),
 )
 """Per-rep keys in output order (contract 2, then added fields) and their decimals."""
+EXERCISE_REP_FIELDS: tuple[tuple[str, int | None], ...] = (
+    ("hip_extension_short_deg", ANGLE_DECIMALS),
+    ("depth_change_pct", ANGLE_DECIMALS),
+    ("rep_rate_per_min", ANGLE_DECIMALS),
+)
+"""Per-rep keys appended when the analysis names its drill (``Analysis.exercise``)."""
 
 
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
     """The analysis as a JSON-ready dict (contract 2, plus the added top-level fields)."""
-    return {
+    data = {
         "schema": SCHEMA,
         "mode": analysis.mode,
         "thresholds": json_safe(analysis.thresholds.as_dict()),
         "calibration": json_safe(analysis.calibration),
-        "reps": [rep_to_dict(rep) for rep in analysis.reps],
+        "reps": [rep_to_dict(rep, analysis.exercise is not None) for rep in analysis.reps],
         "summary": {str(key): int(value) for key, value in analysis.summary().items()},
         "source": str(analysis.source),
         "duration_s": _round(analysis.duration_s, TIME_DECIMALS),
@@ -72,12 +79,17 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         },
         "accuracy_note": None if analysis.accuracy_note is None else str(analysis.accuracy_note),
     }
+    if analysis.exercise is not None:
+        data["exercise"] = json_safe(analysis.exercise)
+        data["holds"] = None if analysis.holds is None else [json_safe(hold.as_dict()) for hold in analysis.holds]
+    return data
 
 
-def rep_to_dict(rep: RepResult) -> dict[str, Any]:
-    """One rep's contract-2 object, keys in contract order."""
+def rep_to_dict(rep: RepResult, exercise: bool = False) -> dict[str, Any]:
+    """One rep's contract-2 object, keys in contract order (``exercise``: with the
+    drill's metrics appended)."""
     out: dict[str, Any] = {}
-    for name, decimals in REP_FIELDS:
+    for name, decimals in REP_FIELDS + (EXERCISE_REP_FIELDS if exercise else ()):
         value = getattr(rep, name)
         if name == "rep":
             out[name] = int(value)

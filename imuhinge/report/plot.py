@@ -24,6 +24,7 @@ from ..pipeline.result import ESTIMATED, ONE_SENSOR, OVEREXTENDED, ROUNDED, Anal
 from .wording import (
     display_name,
     duration_words,
+    exercise_line,
     flag_word,
     flagged_count,
     is_not_judged,
@@ -75,7 +76,7 @@ def plot_session(analysis: Analysis) -> "Figure":
         traces_axes, bars_axes = figure.subplots(2, 1, height_ratios=[3, 2])
         _draw_traces(traces_axes, analysis)
         _draw_rep_bars(bars_axes, analysis)
-    elif analysis.reps:
+    elif analysis.reps or analysis.holds:
         figure.set_figheight(FIGURE_SIZE_IN[1] * 0.65)
         traces_axes = figure.subplots()
         _draw_traces(traces_axes, analysis)
@@ -86,6 +87,19 @@ def plot_session(analysis: Analysis) -> "Figure":
         traces_axes.text(0.5, 0.9, "No reps found in this recording", transform=traces_axes.transAxes,
                          ha="center", va="top", fontsize=12, color="#424242")
     figure.suptitle(_title(analysis), fontsize=12, fontweight="bold")
+    if analysis.exercise:
+        import textwrap
+
+        cue = "\n".join(textwrap.wrap(str(analysis.exercise.get("cue", "")), CAVEAT_WRAP_CHARS))
+        figure.supxlabel(_literal(cue), fontsize=8, color="#616161")
+    for hold in analysis.holds or ():
+        scale, _ = _time_scale(analysis)
+        traces_axes.axvspan(hold.start_s / scale, hold.end_s / scale, facecolor="#fde0dc" if hold.flags else "#e3f2fd",
+                            zorder=0.5, label=None)
+        traces_axes.text((hold.start_s + hold.end_s) / 2 / scale, 0.93,
+                         _literal(f"{hold.duration_s:.0f} s" + (" unsteady" if hold.flags else "")),
+                         transform=traces_axes.get_xaxis_transform(), ha="center", va="top",
+                         fontsize=LABEL_FONT_PT, color=FLAG_TEXT if hold.flags else "#424242")
     if analysis.caveats:
         traces_axes.set_title(_literal(_caveat_caption(analysis)), fontsize=9, loc="left", color=CAVEAT_COLOUR)
     return figure
@@ -118,6 +132,14 @@ def _literal(text: str) -> str:
 def _title(analysis: Analysis) -> str:
     reps = len(analysis.reps)
     unjudged = not_judged_count(analysis)
+    drill = exercise_line(analysis)
+    if drill is not None:
+        flagged = flagged_count(analysis) + sum(1 for hold in analysis.holds or () if hold.flags)
+        return (
+            f"{_literal(display_name(analysis.source))}  ·  {_literal(drill)}  ·  {mode_short(analysis)}  ·  "
+            f"{duration_words(analysis.duration_s)}  ·  {flagged} flagged"
+            + (f", {unjudged} not judged" if unjudged else "")
+        )
     return (
         f"{_literal(display_name(analysis.source))}  ·  {mode_short(analysis)}  ·  "
         f"{duration_words(analysis.duration_s)}  ·  {reps} rep{'s' if reps != 1 else ''}, "

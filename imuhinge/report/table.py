@@ -20,13 +20,18 @@ from .wording import (
     arching_measured,
     display_name,
     duration_words,
+    exercise_line,
+    flag_word,
     fmt_number,
+    missing_checks_sentence,
     is_not_judged,
     lower_back_judged,
     mode_short,
     summary_line,
 )
 
+_AS_NAMED = ("rounded", "overextended", "gap", "saturated")
+"""Flags the verdict column shows by their name (as it always has); others in plain words."""
 CLEAN_STYLE = "green"
 FLAG_STYLE = "bold red"
 NOT_JUDGED_STYLE = "yellow"
@@ -38,10 +43,19 @@ WIDE_COLUMNS = 90
 def render_session(analysis: Analysis) -> RenderableType:
     """Everything printed for one analysis: heading, rep table, summary, limits, warnings."""
     parts: list[RenderableType] = [_heading(analysis)]
+    drill = exercise_line(analysis)
+    if drill is not None:
+        parts.append(Text(drill, style="bold"))
+        parts.append(Text(str(analysis.exercise.get("cue", "")), style="dim"))
     if analysis.reps:
         parts += [_RepTableFitted(analysis), Text("")]
+    if analysis.holds:
+        parts += [hold_table(analysis), Text("")]
     parts.append(Text(summary_line(analysis), style="bold"))
     parts.append(_limits_line(analysis))
+    missing = missing_checks_sentence(analysis)
+    if missing is not None:
+        parts.append(Text(missing, style="dim"))
     for warning in analysis.warnings:
         parts.append(Text.assemble(("warning: ", f"bold {WARNING_STYLE}"), (str(warning), WARNING_STYLE)))
     return Group(*parts)
@@ -112,6 +126,26 @@ def rep_table(analysis: Analysis, reasons_inline: bool = True) -> Table:
     return table
 
 
+def hold_table(analysis: Analysis) -> Table:
+    """One row per hold of a hold drill: when, how long, the sway and the verdict."""
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False, show_edge=False, header_style="bold")
+    for header in ("hold", "start\ns", "end\ns", "held\ns", "sway\n° rms"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("verdict", min_width=14, ratio=1, overflow="fold")
+    for number, hold in enumerate(analysis.holds or (), start=1):
+        verdict = Text("steady", style=CLEAN_STYLE)
+        if hold.flags:
+            verdict = Text(", ".join(flag_word(f) for f in hold.flags), style=FLAG_STYLE)
+            for reason in hold.reasons:
+                verdict.append("\n")
+                verdict.append(str(reason))
+        table.add_row(
+            Text(str(number)), Text(fmt_number(hold.start_s)), Text(fmt_number(hold.end_s)),
+            Text(fmt_number(hold.duration_s)), _number(hold.sway_deg), verdict,
+        )
+    return table
+
+
 def _mark(rep: RepResult, all_estimated: bool) -> bool:
     return rep.lumbar_flexion_source == ESTIMATED and not all_estimated
 
@@ -131,7 +165,10 @@ def _verdict(rep: RepResult, with_reasons: bool) -> Text:
         return Text("clean", style=CLEAN_STYLE)
     style = NOT_JUDGED_STYLE if is_not_judged(rep) else FLAG_STYLE
     verdict = Text()
-    words = ["not judged" if flag == ACCELEROMETER_ONLY else str(flag) for flag in rep.flags]
+    words = [
+        "not judged" if flag == ACCELEROMETER_ONLY else str(flag) if flag in _AS_NAMED else flag_word(flag)
+        for flag in rep.flags
+    ]
     verdict.append(", ".join(words), style=style)
     for reason in shown_reasons(rep) if with_reasons else ():
         verdict.append("\n")
@@ -154,6 +191,9 @@ def _heading(analysis: Analysis) -> Text:
 
 def _limits_line(analysis: Analysis) -> Text:
     limits = analysis.thresholds
+    record = analysis.exercise
+    if record and not ({"rounded", "overextended"} & {c for c in record.get("checks_measured", []) + record.get("checks_estimated", [])}):
+        return Text("This drill is not judged for rounding or arching of the lower back.", style="dim")
     if not lower_back_judged(analysis):
         return Text(
             "The lower back is not judged with one accelerometer-only sensor; reps and the hip "

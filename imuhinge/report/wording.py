@@ -31,6 +31,10 @@ FLAG_WORDS = {
     "side_bend": "side bend",
     "rotation": "twisted",
     "shallow": "shallow",
+    "short_of_neutral": "hips short",
+    "no_lockout": "no lockout",
+    "depth_varies": "depth varies",
+    "unsteady": "unsteady",
 }
 """Short word for each flag, as drawn above a flagged rep in the plot."""
 
@@ -92,16 +96,94 @@ def summary_line(analysis: Analysis) -> str:
     """
     counts = analysis.summary()
     reps = counts["reps"]
+    if analysis.exercise and analysis.exercise.get("kind") == "hold":
+        holds = analysis.holds or []
+        unsteady = sum(1 for hold in holds if hold.flags)
+        if not holds:
+            return "No hold found"
+        return f"{len(holds)} hold{'s' if len(holds) != 1 else ''}: " + (
+            f"{unsteady} unsteady" if unsteady else "steady"
+        )
     if reps == 0:
         return "No reps found"
-    parts = [f"{counts['clean']} clean", f"{counts[ROUNDED]} rounded"]
-    if arching_measured(analysis) or counts[OVEREXTENDED]:
+    parts = [f"{counts['clean']} clean"]
+    if _checks(analysis, ROUNDED) or counts[ROUNDED]:
+        parts.append(f"{counts[ROUNDED]} rounded")
+    if (arching_measured(analysis) and _checks(analysis, OVEREXTENDED)) or counts[OVEREXTENDED]:
         parts.append(f"{counts[OVEREXTENDED]} overextended")
     others = [flag for flag in counts if flag not in ("reps", "clean", ROUNDED, OVEREXTENDED)]
     for flag in sorted(others, key=lambda f: (_SUMMARY_ORDER + (f,)).index(f)):
         label = NOT_JUDGED_WORDS.get(flag, flag.replace("_", " "))
         parts.append(f"{counts[flag]} {label}")
     return f"{reps} rep{'s' if reps != 1 else ''}: " + ", ".join(parts)
+
+
+FLAG_PLAIN = {
+    ROUNDED: "the lower back rounded",
+    OVEREXTENDED: "the lower back arched at the top",
+    "side_bend": "bending to the side",
+    "rotation": "twisting",
+    "short_of_neutral": "the hips stopping short of straight",
+    "no_lockout": "the hips not locking out",
+    "depth_varies": "a depth unlike the other reps",
+    "unsteady": "the trunk moving during the hold",
+}
+"""What each check looks for, in plain words (for "which checks need the second sensor")."""
+
+
+def exercise_line(analysis: Analysis) -> str | None:
+    """The drill and how the session did against its target, e.g.
+    ``Kettlebell swing · Reps 12 / 15``; a hold drill gives the hold time against its
+    target. None when no drill was named."""
+    record = analysis.exercise
+    if not record:
+        return None
+    if record.get("kind") == "hold":
+        held = sum(hold.duration_s for hold in analysis.holds or ())
+        target = record.get("target_hold_s") or 0.0
+        longest = max((hold.duration_s for hold in analysis.holds or ()), default=0.0)
+        return (
+            f"{record['title']} · held {held:.0f} s / target {target:g} s"
+            + (f" (longest {longest:.0f} s)" if len(analysis.holds or ()) > 1 else "")
+        )
+    target = record.get("target_reps")
+    return f"{record['title']} · Reps {len(analysis.reps)}" + (f" / {target}" if target else "")
+
+
+def missing_checks_sentence(analysis: Analysis) -> str | None:
+    """One sentence naming the drill's checks the worn sensors cannot make and what they
+    need (the upper-back sensor, a gyroscope), or None when every check was made."""
+    record = analysis.exercise
+    if not record or not record.get("checks_not_measurable"):
+        return None
+    needs = record.get("checks_need", {})
+    thorax = [f for f in record["checks_not_measurable"] if needs.get(f) == "thorax"]
+    others = [f for f in record["checks_not_measurable"] if needs.get(f) != "thorax"]
+    parts = []
+    if thorax:
+        parts.append(
+            f"{_joined([FLAG_PLAIN.get(f, flag_word(f)) for f in thorax])} (needs the second "
+            "sensor, on the upper back)"
+        )
+    if others:
+        parts.append(
+            f"{_joined([FLAG_PLAIN.get(f, flag_word(f)) for f in others])} (needs a pelvis sensor "
+            "with a gyroscope)"
+        )
+    return "Not checked: " + "; ".join(parts) + "."
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _checks(analysis: Analysis, flag: str) -> bool:
+    """True when the session is judged for ``flag`` (every session without a named drill
+    is judged for rounding and arching; a drill only for its checks)."""
+    record = analysis.exercise
+    if not record:
+        return True
+    return flag in record.get("checks_measured", ()) or flag in record.get("checks_estimated", ())
 
 
 def mode_words(mode: str | Analysis) -> str:

@@ -9,16 +9,19 @@ ground truth the analysis is scored against.
     recording, truth = simulate_session(config)
 
 Modules: ``config`` (the value objects of a session), ``draw`` (random sessions from a
-seed), ``kinematics`` (angle time profiles), ``body`` (geometry, balance, frames),
+seed), ``drills`` (every drill of the programme, in its posture, with its faults),
+``kinematics`` (angle time profiles), ``body`` (geometry, balance, frames),
 ``sensors`` (clip, ideal signals, faults), ``session`` (simulation and truth), ``truth``
 (the truth types and their JSON).
 """
 
 from .config import (
+    EXERCISE_OF_SCENARIO,
     SCENARIOS,
     BodySettings,
     Fidget,
     FidgetPose,
+    Hold,
     Pause,
     RepPlan,
     SensorFaults,
@@ -33,10 +36,12 @@ from .session import cut_session, simulate_session, true_angles
 from .truth import Truth, TruthRep
 
 __all__ = [
+    "EXERCISE_OF_SCENARIO",
     "SCENARIOS",
     "BodySettings",
     "Fidget",
     "FidgetPose",
+    "Hold",
     "Pause",
     "RepPlan",
     "SensorFaults",

@@ -55,6 +55,12 @@ GRAVITY_MPS2 = 9.80665
 BALANCE_CUTOFF_HZ = 2.0
 """How fast balance follows posture: the hips counter the trunk's and arms' movements
 below about this frequency (a 2nd-order zero-phase low-pass)."""
+LYING_PITCH_DEG = -90.0
+"""Lying on the back: both segments' sagittal angles are offset by this (pitched back)."""
+KNEE_ON_FLOOR_M = (0.0, 0.0, 0.05)
+"""Kneeling: the knee joint centre above the floor, at the ankles' origin."""
+SHOULDER_ON_FLOOR_M = (0.0, 0.0, 0.10)
+"""Lying: the shoulder joint centre, resting on the floor."""
 BALANCE_GRID_HZ = 100.0
 BALANCE_CHUNK = 100_000
 
@@ -142,9 +148,16 @@ class _Upper:
     com_m: np.ndarray
 
 
+def posture_pitch_deg(body: BodySettings) -> float:
+    """Offset of both segments' sagittal angles in ``body``'s posture (0 upright)."""
+    return LYING_PITCH_DEG if body.posture == "lying" else 0.0
+
+
 def _upper_body(channels: dict[str, np.ndarray], body: BodySettings) -> _Upper:
     rad = np.radians
     pelvis_tilt = rad(channels["pelvis_tilt_deg"])
+    if body.posture == "lying":
+        pelvis_tilt = rad(channels["pelvis_tilt_deg"] + LYING_PITCH_DEG)
     thorax_incl = pelvis_tilt + rad(channels["lumbar_flexion_deg"])
     pelvis_side = rad(channels["pelvis_side_bend_deg"])
     thorax_side = rad(channels["thorax_side_bend_deg"])
@@ -207,9 +220,11 @@ def body_pose(channels: dict[str, np.ndarray], body: BodySettings, shank_tilt_ra
     is used (the centre of mass exactly at its target).
     """
     upper = _upper_body(channels, body)
-    alpha = static_shank_tilt_rad(channels, body) if shank_tilt_rad is None else shank_tilt_rad
     knee = np.radians(channels["knee_flexion_deg"])
     n = knee.shape[0]
+    if body.posture != "standing":
+        return _floor_pose(channels, body, upper)
+    alpha = static_shank_tilt_rad(channels, body) if shank_tilt_rad is None else shank_tilt_rad
     beta = knee - alpha
     knee_pos = body.shank_m * np.stack([np.sin(alpha), np.zeros(n), np.cos(alpha)], axis=-1)
     thigh_dir = np.stack([-np.sin(beta), np.zeros(n), np.cos(beta)], axis=-1)
@@ -239,6 +254,33 @@ def body_pose(channels: dict[str, np.ndarray], body: BodySettings, shank_tilt_ra
         r_pelvis=heading @ upper.r_pelvis,
         r_thorax=heading @ upper.r_thorax,
         shank_tilt_rad=alpha,
+    )
+
+
+def _floor_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upper) -> Pose:
+    """``body_pose`` kneeling (the knees fixed) or lying (the shoulders fixed); the
+    centre of mass is that of the upper body, and there is no shank tilt."""
+    n = upper.t12_m.shape[0]
+    if body.posture == "kneeling":
+        lean = np.radians(channels["knee_flexion_deg"])
+        thigh_dir = np.stack([-np.sin(lean), np.zeros(n), np.cos(lean)], axis=-1)
+        hip = np.asarray(KNEE_ON_FLOOR_M) + body.thigh_m * thigh_dir
+    else:
+        shoulder_from_hip = upper.t12_m + _apply(upper.r_thorax, SHOULDER_FROM_T12_M)
+        hip = np.asarray(SHOULDER_ON_FLOOR_M) - shoulder_from_hip
+    sacrum = hip + _apply(upper.r_pelvis, body.hip_to_sacrum_m)
+    t12_skin = hip + upper.t12_m + _apply(upper.r_thorax, body.t12_to_skin_m)
+    offset = np.stack([np.zeros(n), channels["shift_left_m"], channels["bounce_up_m"]], axis=-1)
+    heading = segment_rotation(np.radians(channels["heading_deg"]), np.zeros(n), np.zeros(n))
+    to_world = lambda p: _apply(heading, p + offset)  # noqa: E731
+    return Pose(
+        hip_m=to_world(hip),
+        sacrum_m=to_world(sacrum),
+        t12_skin_m=to_world(t12_skin),
+        com_m=to_world(hip + upper.com_m),
+        r_pelvis=heading @ upper.r_pelvis,
+        r_thorax=heading @ upper.r_thorax,
+        shank_tilt_rad=np.zeros(n),
     )
 
 

@@ -18,6 +18,12 @@ from typing import Union
 import numpy as np
 
 SCENARIOS = ("deadlift", "swing", "hinge")
+EXERCISE_OF_SCENARIO = {"deadlift": "kettlebell-deadlift", "swing": "kettlebell-swing", "hinge": "hip-hinge"}
+"""The programme drill each legacy scenario simulates (``imuhinge.exercises``)."""
+POSTURES = ("standing", "kneeling", "lying")
+"""Body postures the model has: standing on the feet (balanced over the ankles), tall
+kneeling (knees on the floor, shanks flat behind) and lying on the back (shoulders on
+the floor)."""
 SENSOR_SITES = {"pelvis": "sacrum", "thorax": "T12"}
 """Where each sensor label sits on the body."""
 
@@ -41,6 +47,13 @@ class BodySettings:
     hip_to_l5s1_m: tuple[float, float, float] = (-0.04, 0.0, 0.12)
     t12_to_skin_m: tuple[float, float, float] = (-0.07, 0.0, 0.0)
     """From the T12 vertebral body to the thorax sensor on the skin, thorax frame."""
+    posture: str = "standing"
+    """The body's base posture for the whole session (``POSTURES``): ``standing`` (the
+    feet fixed, balance over the ankles), ``kneeling`` (the knees fixed on the floor; the
+    knee channel is then the thighs' backward tilt from vertical) or ``lying`` (on the
+    back, the shoulders fixed on the floor; both segments pitched 90° back, so the
+    segments' cranial axes are horizontal and gravity lies along their anterior axes).
+    Angles stay relative to this posture, as the analysis calibrates in it."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,11 @@ class RepPlan:
     form: str = "good"
     depth: str = ""
     tempo: str = "normal"
+    from_deg: float = 0.0
+    """Pelvis tilt at ``start_s``: the previous rep's ``top_deg`` (0 from the start posture)."""
+    top_deg: float = 0.0
+    """Pelvis tilt at ``end_s``: 0 when the rep finishes in the start posture, more when
+    the hips stop short of it (the knee channel stops short in proportion)."""
 
     @property
     def bottom_s(self) -> float:
@@ -105,6 +123,12 @@ class SetPlan:
     reps: tuple[RepPlan, ...]
     arm_top_deg: float = 0.0
     arm_bottom_deg: float = 0.0
+    load_side: str = ""
+    """Where the load is held: ``""`` in both hands in front, ``left`` or ``right`` in one
+    hand (the single-arm lift and the suitcase deadlift; the mass model keeps it central)."""
+    hip_straight_deg: float = 0.0
+    """Backward drills (the bridge): the pelvis rotation (°, positive) at which the hips
+    are straight, the top a rep should reach."""
 
     @property
     def start_s(self) -> float:
@@ -185,7 +209,31 @@ class Fidget:
     kind = "fidget"
 
 
-Activity = Union[Pause, Walk, Turn, Fidget]
+@dataclass(frozen=True)
+class Hold:
+    """An isometric hold (lat engagement): from ``start_s`` the shoulder blades squeeze back
+    and down over ``ramp_s``, which lifts the chest by ``squeeze_deg`` (lumbar extension);
+    the body stays there, passing through the ``poses`` (sway, times since ``start_s``),
+    and lets go over the last ``ramp_s`` before ``end_s``. The held part is
+    [start_s + ramp_s, end_s - ramp_s]."""
+
+    start_s: float
+    end_s: float
+    ramp_s: float = 0.8
+    squeeze_deg: float = 1.0
+    poses: tuple[FidgetPose, ...] = ()
+    kind = "hold"
+
+    @property
+    def held_start_s(self) -> float:
+        return self.start_s + self.ramp_s
+
+    @property
+    def held_end_s(self) -> float:
+        return self.end_s - self.ramp_s
+
+
+Activity = Union[Pause, Walk, Turn, Fidget, Hold]
 
 
 @dataclass(frozen=True)
@@ -285,6 +333,10 @@ class SessionConfig:
     background: tuple[Sway, ...]
     sensor_setups: tuple[SensorSetup, ...]
     accelerometer_only: tuple[str, ...] = ()
+    exercise: str = ""
+    """The programme drill asked for (``imuhinge.exercises``), written to the recording's
+    metadata; empty for a session drawn by legacy ``scenario`` (whose recordings are kept
+    byte for byte; ``EXERCISE_OF_SCENARIO`` names their drill)."""
 
     @classmethod
     def random(
@@ -295,9 +347,13 @@ class SessionConfig:
         rate_hz: float | None = None,
         duration_s: float | None = None,
         accelerometer_only: bool | tuple[str, ...] = (),
+        exercise: str | None = None,
     ) -> "SessionConfig":
         """A varied realistic session drawn from ``seed``.
 
+        ``exercise``: a drill of the programme (a name from
+        ``imuhinge.exercises.load_profiles()``), done in its own start posture with its
+        typical faults (see ``imuhinge.simulation.drills``); it replaces ``scenario``.
         ``scenario``: ``deadlift`` (mixed kettlebell deadlifts, the default), ``swing``
         (continuous fast swings) or ``hinge`` (bodyweight good hinges, a reference).
         ``rate_hz``: drawn from common IMU rates in 50–200 Hz when not given.
@@ -307,7 +363,7 @@ class SessionConfig:
         """
         from .draw import draw_session
 
-        config = draw_session(seed, tuple(sensors), scenario, rate_hz, duration_s)
+        config = draw_session(seed, tuple(sensors), scenario, rate_hz, duration_s, exercise)
         return config.with_accelerometer_only(accelerometer_only)
 
     def with_accelerometer_only(self, labels: bool | str | tuple[str, ...]) -> "SessionConfig":

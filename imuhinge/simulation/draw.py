@@ -19,6 +19,8 @@ flexion, rounded ones at 25–50°; normal lockouts arch 0–5°, overextended o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import BadInputError
@@ -58,14 +60,22 @@ def draw_session(
     scenario: str,
     rate_hz: float | None,
     duration_s: float | None,
+    exercise: str | None = None,
 ) -> SessionConfig:
     """See ``SessionConfig.random``.
 
     Each part is drawn from its own random stream of the seed, so the same seed gives the
     same person in every scenario, the same session whatever the rate asked for, and the
-    same pelvis sensor whether or not a thorax sensor is added.
+    same pelvis sensor whether or not a thorax sensor is added. With ``exercise`` the
+    sets (or the hold) are drawn by that drill (``imuhinge.simulation.drills``), in its
+    posture; everything else is drawn as for a scenario.
     """
-    _check(seed, sensors, scenario, rate_hz, duration_s)
+    drill = None
+    if exercise is not None:
+        from .drills import drill_named
+
+        drill = drill_named(exercise)
+    _check(seed, sensors, scenario if drill is None else "hinge", rate_hz, duration_s)
     sensors = tuple(sorted(sensors, key=lambda label: label != "pelvis"))
     stream = lambda *key: np.random.default_rng([seed, *key])  # noqa: E731
     rate = float(rate_hz) if rate_hz is not None else float(stream(3).choice(RATES_HZ))
@@ -76,8 +86,13 @@ def draw_session(
         thigh_m=float(body_rng.uniform(0.41, 0.49)),
         lumbar_m=float(body_rng.uniform(0.17, 0.22)),
     )
-    timeline = _Timeline(stream(0))
-    sets = timeline.draw(scenario, duration_s)
+    if drill is None:
+        timeline = _Timeline(stream(0))
+        sets = timeline.draw(scenario, duration_s)
+    else:
+        body = replace(body, posture=drill.posture)
+        timeline = drill.timeline(stream(0))
+        sets = timeline.draw_drill(drill, duration_s)
     total_s = timeline.t
     reps = [rep for s in sets for rep in s.reps]
     setups = [_draw_sensor(stream(4, SENSOR_LABELS.index(label)), label, rate) for label in sensors]
@@ -90,13 +105,14 @@ def draw_session(
         seed=int(seed),
         sensors=sensors,
         rate_hz=rate,
-        scenario=scenario,
+        scenario=scenario if drill is None else drill.name,
         duration_s=float(total_s),
         body=body,
         sets=tuple(sets),
         activities=tuple(timeline.activities),
         background=_draw_background(stream(6)),
         sensor_setups=tuple(setups),
+        exercise=drill.name if drill is not None else "",
     )
 
 
@@ -416,8 +432,6 @@ def _draw_sensor(rng, label: str, rate_hz: float) -> SensorSetup:
 
 def _with_long_loss(rng, setup: SensorSetup, reps: list[RepPlan], total_s: float) -> SensorSetup:
     """The same sensor with one long loss (0.4–1.5 s), in a rep 70% of the time."""
-    from dataclasses import replace
-
     length_s = float(rng.uniform(0.4, 1.5))
     if reps and rng.random() < 0.7:
         rep = reps[int(rng.integers(len(reps)))]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Fidget, Pause, RepPlan, SessionConfig, SetPlan, Turn, Walk
+from .config import Fidget, Hold, Pause, RepPlan, SessionConfig, SetPlan, Turn, Walk
 
 CHANNELS = (
     "pelvis_tilt_deg",
@@ -56,6 +56,12 @@ STEP_CHANNELS = {
 }
 """Stepping oscillations: pelvis tilt and bounce at the step rate, obliquity, rotation and
 lateral sway at the stride rate (every other step)."""
+
+SWING_EXERCISES = ("swing", "kettlebell-swing")
+"""Set exercises moved as swings (arms, held arch), by scenario or drill name."""
+SETTLE_S = 1.0
+"""A set whose last rep stopped short of the start posture settles back into it in this
+time after the rep."""
 
 ARCH_START = 0.35
 """The lockout arch starts this fraction of the ascent before the end of the rep, inside
@@ -188,6 +194,8 @@ def build_motion(config: SessionConfig) -> Motion:
             _add_turn(knots, windows, item)
         elif isinstance(item, Fidget):
             _add_fidget(knots, item)
+        elif isinstance(item, Hold):
+            _add_hold(knots, item)
         elif not isinstance(item, Pause):
             raise TypeError(f"unknown activity {item!r}")
 
@@ -214,7 +222,7 @@ def _add_set(knots: _Knots, plan: SetPlan) -> None:
     """Knots of a set: its reps, the load picked up and put down, a swing's arm motion."""
     if plan.load_kg > 0.0:
         knots.add("load_kg", (plan.start_s - 1.5, 0.0), (plan.start_s - 0.5, plan.load_kg))
-    swing = plan.exercise == "swing"
+    swing = plan.exercise in SWING_EXERCISES
     held_arch = 0.0
     for n, rep in enumerate(plan.reps):
         _add_rep(knots, rep, held_arch if swing else None)
@@ -222,6 +230,10 @@ def _add_set(knots: _Knots, plan: SetPlan) -> None:
         if swing and plan.arm_top_deg != 0.0:
             knots.add("arm_deg", (rep.start_s, 0.0 if n == 0 else plan.arm_top_deg))
             knots.add("arm_deg", (rep.bottom_s, -plan.arm_bottom_deg), (rep.end_s, plan.arm_top_deg))
+    last = plan.reps[-1]
+    if last.top_deg != 0.0:
+        knots.add("pelvis_tilt_deg", (plan.end_s + SETTLE_S, 0.0))
+        knots.add("knee_flexion_deg", (plan.end_s + SETTLE_S, 0.0))
     if swing:
         knots.add("lumbar_flexion_deg", (plan.end_s + 0.5, 0.0))
         if plan.arm_top_deg != 0.0:
@@ -237,14 +249,16 @@ def _add_rep(knots: _Knots, rep: RepPlan, held_arch_deg: float | None = None) ->
     start, bottom, end = rep.start_s, rep.bottom_s, rep.end_s
     paused = bottom + rep.pause_s
 
-    def shape(channel: str, peak: float, drop: float = 0.0) -> None:
-        knots.add(channel, (start, 0.0), (bottom, peak))
+    def shape(channel: str, peak: float, drop: float = 0.0, first: float = 0.0, last: float = 0.0) -> None:
+        knots.add(channel, (start, first), (bottom, peak))
         if paused > bottom:
             knots.add(channel, (paused, peak - drop))
-        knots.add(channel, (end, 0.0))
+        knots.add(channel, (end, last))
 
-    shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg)
-    shape("knee_flexion_deg", rep.knee_peak_deg)
+    # A rep stopped short keeps the knees bent in proportion to the hips.
+    knee_per_pelvis = rep.knee_peak_deg / rep.pelvis_peak_deg if rep.pelvis_peak_deg else 0.0
+    shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg, rep.from_deg, rep.top_deg)
+    shape("knee_flexion_deg", rep.knee_peak_deg, 0.0, knee_per_pelvis * rep.from_deg, knee_per_pelvis * rep.top_deg)
     shape("pelvis_side_bend_deg", rep.pelvis_side_bend_deg)
     shape("thorax_side_bend_deg", rep.thorax_side_bend_deg)
     shape("pelvis_rotation_deg", rep.pelvis_rotation_deg)
@@ -298,6 +312,23 @@ def _add_turn(knots: _Knots, windows: list, turn: Turn) -> None:
     }
     ramp_s = min(0.5, (turn.end_s - turn.start_s) / 3.0)
     windows.append((turn.start_s, turn.end_s, ramp_s, turn.step_hz, turn.phase_rad, amplitudes))
+
+
+def _add_hold(knots: _Knots, hold: Hold) -> None:
+    """Knots of an isometric hold: the squeeze (lumbar extension) ramps in, the sway poses,
+    the squeeze ramps out; see ``Hold``."""
+    poses = [(hold.start_s + p.time_s, p) for p in hold.poses]
+    squeeze = -hold.squeeze_deg
+    values = {
+        "pelvis_tilt_deg": (0.0, lambda p: p.pelvis_tilt_deg),
+        "lumbar_flexion_deg": (squeeze, lambda p: squeeze + p.lumbar_flexion_deg),
+        "pelvis_side_bend_deg": (0.0, lambda p: p.side_bend_deg),
+        "thorax_side_bend_deg": (0.0, lambda p: p.side_bend_deg),
+    }
+    for channel, (held, value) in values.items():
+        knots.add(channel, (hold.start_s, 0.0), (hold.held_start_s, held))
+        knots.add(channel, *[(t, value(p)) for t, p in poses])
+        knots.add(channel, (hold.held_end_s, held), (hold.end_s, 0.0))
 
 
 def _add_fidget(knots: _Knots, fidget: Fidget) -> None:

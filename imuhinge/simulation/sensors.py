@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from .body import GRAVITY_MPS2, Balance, body_pose, body_rate_rad_s
+from .body import GRAVITY_MPS2, Balance, body_pose, body_rate_rad_s, posture_pitch_deg
 from .config import BodySettings, SensorFaults
 from .kinematics import Motion
 
@@ -95,6 +95,9 @@ def _ideal_segment_imu(
         sagittal = split("pelvis_tilt_deg")
     else:
         sagittal = tuple(a + b for a, b in zip(split("pelvis_tilt_deg"), split("lumbar_flexion_deg")))
+    pitch_deg = posture_pitch_deg(body)
+    if pitch_deg:
+        sagittal = tuple(a + np.radians(pitch_deg) for a in sagittal)
     frontal = split(f"{segment}_side_bend_deg")
     rate = lambda angle: (angle[2] - angle[0]) / (2.0 * h)  # noqa: E731
     omega = body_rate_rad_s(sagittal[1], frontal[1], rate(rotation), rate(sagittal), rate(frontal))

@@ -15,7 +15,7 @@ import numpy as np
 from ..recording import Recording, SensorStream
 from ..settings import Thresholds
 from .body import fit_balance
-from .config import SessionConfig
+from .config import EXERCISE_OF_SCENARIO, Hold, SessionConfig
 from .kinematics import Motion, build_motion, trunk_inclination_deg
 from .sensors import (
     TIME_RESOLUTION_S,
@@ -63,7 +63,11 @@ def simulate_session(config: SessionConfig) -> tuple[Recording, Truth]:
     metadata = {
         f"sensor {label}": f"imuhinge simulator, {config.rate_hz:g} Hz" for label in streams
     }
-    metadata["simulated"] = f"seed {config.seed}, scenario {config.scenario}"
+    if config.exercise:
+        metadata["simulated"] = f"seed {config.seed}, exercise {config.exercise}"
+        metadata["exercise"] = config.exercise
+    else:
+        metadata["simulated"] = f"seed {config.seed}, scenario {config.scenario}"
     recording = Recording(streams=streams, metadata=metadata, source="<simulated>")
     recording = recording.with_accelerometer_only(config.accelerometer_only)
 
@@ -81,6 +85,9 @@ def simulate_session(config: SessionConfig) -> tuple[Recording, Truth]:
         mounting=mounting,
         scenario=config.scenario,
         duration_s=round(config.duration_s, 4),
+        exercise=config.exercise or EXERCISE_OF_SCENARIO.get(config.scenario, ""),
+        posture=config.body.posture,
+        holds=hold_truth(config, motion),
     )
     return recording, truth
 
@@ -121,24 +128,63 @@ def true_angles(config: SessionConfig, time_s: np.ndarray) -> dict[str, np.ndarr
     }
 
 
+def _profile(config: SessionConfig):
+    """The drill profile judging a session's reps: None for a legacy scenario session,
+    whose labels keep the default thresholds."""
+    if not config.exercise:
+        return None
+    from ..exercises import profile_named
+
+    return profile_named(config.exercise)
+
+
+def _peak(values: np.ndarray) -> float:
+    """The value of largest magnitude (signed)."""
+    return float(values[np.argmax(np.abs(values))])
+
+
 def rep_truth(config: SessionConfig, motion: Motion, losses: list[dict]) -> list[TruthRep]:
     """Per-rep truth (see ``imuhinge.simulation.truth``) from the noise-free angles on a
     ``TRUTH_STEP_S`` grid."""
     thresholds = Thresholds()
+    profile = _profile(config)
+    backward = profile is not None and profile.direction == "backward"
+    thorax_worn = "thorax" in config.sensors
     reps = []
     for plan in config.sets:
+        first = len(reps)
         for rep in plan.reps:
             time_s = np.append(np.arange(rep.start_s, rep.end_s, TRUTH_STEP_S), rep.end_s)
             channels = motion.at(time_s)
             pelvis = channels["pelvis_tilt_deg"]
             lumbar = channels["lumbar_flexion_deg"]
-            bottom_s = float(time_s[np.argmax(pelvis)])
-            lockout = time_s >= bottom_s + LOCKOUT_FROM * (rep.end_s - bottom_s)
+            trunk = trunk_inclination_deg(channels)
+            bottom_s = float(time_s[np.argmin(pelvis) if backward else np.argmax(pelvis)])
+            if backward:
+                lockout = np.ones_like(time_s, dtype=bool)
+                short = max(0.0, plan.hip_straight_deg - float(-pelvis.min()))
+            else:
+                lockout = time_s >= bottom_s + LOCKOUT_FROM * (rep.end_s - bottom_s)
+                short = max(0.0, float(pelvis[lockout].min()))
             lumbar_peak = float(lumbar.max())
             extension = max(0.0, float(-lumbar[lockout].min()))
-            labels = ["rounded" if lumbar_peak > thresholds.max_lumbar_flexion_deg else "good"]
-            if extension > thresholds.max_lockout_extension_deg:
-                labels.append("overextended")
+            side = {k: _peak(channels[f"{k}_side_bend_deg"]) for k in ("pelvis", "thorax")}
+            turn = {
+                k: _peak(
+                    channels["heading_deg"] + channels[f"{k}_rotation_deg"]
+                    - channels["heading_deg"][0] - channels[f"{k}_rotation_deg"][0]
+                )
+                for k in ("pelvis", "thorax")
+            }
+            worn = ("pelvis", "thorax") if thorax_worn else ("pelvis",)
+            side_bend = max(abs(side[k]) for k in worn)
+            rotation = max(abs(turn[k]) for k in worn)
+            if profile is None:
+                labels = ["rounded" if lumbar_peak > thresholds.max_lumbar_flexion_deg else "good"]
+                if extension > thresholds.max_lockout_extension_deg:
+                    labels.append("overextended")
+            else:
+                labels = []  # the profile's checks, once depth_change_pct is known
             labels += {"stool": ["shallow"], "floor": ["deep"]}.get(rep.depth, [])
             if rep.descent_s >= SLOW_DESCENT_S:
                 labels.append("slow")
@@ -154,17 +200,73 @@ def rep_truth(config: SessionConfig, motion: Motion, losses: list[dict]) -> list
                     start_s=round(rep.start_s, 4),
                     bottom_s=round(bottom_s, 4),
                     end_s=round(rep.end_s, 4),
-                    pelvis_tilt_deg=round(float(pelvis.max()), 3),
-                    trunk_inclination_deg=round(float(trunk_inclination_deg(channels).max()), 3),
+                    pelvis_tilt_deg=round(float(pelvis.min() if backward else pelvis.max()), 3),
+                    trunk_inclination_deg=round(float(trunk.min() if backward else trunk.max()), 3),
                     lumbar_flexion_deg=round(lumbar_peak, 3),
                     lockout_extension_deg=round(extension, 3),
                     labels=labels,
                     set_index=plan.index,
                     load_kg=plan.load_kg,
                     knee_flexion_deg=round(float(channels["knee_flexion_deg"].max()), 3),
+                    side_bend_deg=round(side_bend, 3),
+                    rotation_deg=round(rotation, 3),
+                    hip_extension_short_deg=round(short, 3),
+                    pelvis_side_bend_deg=round(side["pelvis"], 3),
+                    thorax_side_bend_deg=round(side["thorax"], 3),
+                    pelvis_rotation_deg=round(turn["pelvis"], 3),
+                    thorax_rotation_deg=round(turn["thorax"], 3),
+                    hip_straight_deg=round(plan.hip_straight_deg, 3),
                 )
             )
+        depths = np.abs([r.pelvis_tilt_deg for r in reps[first:]])
+        median = float(np.median(depths)) if len(depths) else 0.0
+        for r, depth in zip(reps[first:], depths):
+            r.depth_change_pct = round(100.0 * abs(depth - median) / median, 2) if median > 0.0 else 0.0
+            if profile is not None:
+                r.labels = _check_flags(profile, r) + r.labels
     return reps
+
+
+def _check_flags(profile, rep: TruthRep) -> list[str]:
+    """The flags of ``profile``'s rep checks that ``rep``'s true values break, or ``good``."""
+    flags: list[str] = []
+    for check in profile.checks:
+        value = getattr(rep, check.metric, None)
+        if isinstance(value, float) and check.fires(value) and check.flag not in flags:
+            flags.append(check.flag)
+    return flags or ["good"]
+
+
+def hold_truth(config: SessionConfig, motion: Motion) -> list[dict]:
+    """Truth of each isometric hold (see ``Truth.holds``)."""
+    profile = _profile(config)
+    check = None
+    if profile is not None:
+        check = next((c for c in profile.checks if c.metric == "hold_sway_deg"), None)
+    holds = []
+    for hold in config.activities:
+        if not isinstance(hold, Hold):
+            continue
+        time_s = np.arange(hold.held_start_s, hold.held_end_s, TRUTH_STEP_S)
+        channels = motion.at(time_s)
+        pelvis = channels["pelvis_tilt_deg"]
+        trunk = trunk_inclination_deg(channels)
+        rms = lambda v: float(np.sqrt(np.mean((v - v.mean()) ** 2)))  # noqa: E731
+        pelvis_rms, thorax_rms = rms(pelvis), rms(trunk)
+        sway = max(pelvis_rms, thorax_rms) if "thorax" in config.sensors else pelvis_rms
+        unsteady = check.fires(sway) if check is not None else False
+        holds.append(
+            {
+                "start_s": round(hold.held_start_s, 4),
+                "end_s": round(hold.held_end_s, 4),
+                "sway_deg": round(sway, 3),
+                "pelvis_sway_deg": round(pelvis_rms, 3),
+                "thorax_sway_deg": round(thorax_rms, 3),
+                "peak_sway_deg": round(float(np.abs(trunk - trunk.mean()).max()), 3),
+                "labels": [check.flag if unsteady else "steady"] if check is not None else ["steady"],
+            }
+        )
+    return holds
 
 
 def _long_losses(label: str, time_s: np.ndarray) -> list[dict]:

@@ -16,6 +16,16 @@ flexion over [bottom_s + 0.6·(end_s − bottom_s), end_s]). The labels ``rounde
 descent of 1.5 s or more, ``fast`` a whole rep of 1.2 s or less; ``loaded`` a load in the
 hands; ``gap`` a rep that overlaps a loss of more than 0.25 s between two received
 samples of either sensor (those losses are the ``loss`` events).
+
+Drills (a session asked for by ``exercise``) are judged by their profile's checks
+(``imuhinge.exercises``), with the profile's limits, so truth and analysis agree: a rep's
+labels are the ``flag`` of every check whose metric is beyond its limit (``rounded``,
+``overextended``, ``short_of_neutral``, ``side_bend``, ``rotation``, ``no_lockout``,
+``depth_varies``; all checks, whatever the sensors), or ``good`` when none is, then the
+descriptors above. Angles are relative to the drill's own start posture (lying on the
+back, tall kneeling or standing), in which the analysis calibrates. In a drill whose
+rep moves the pelvis backward (the bridge) ``bottom_s`` is the extreme of the backward
+rotation (the top of the bridge) and the lockout window is the whole rep.
 """
 
 from __future__ import annotations
@@ -45,7 +55,33 @@ class TruthRep:
     load_kg: float = 0.0
     """Load in the hands during the rep."""
     knee_flexion_deg: float = 0.0
-    """Peak knee flexion within the rep."""
+    """Peak knee flexion within the rep (kneeling: the thighs' peak backward lean)."""
+    side_bend_deg: float = 0.0
+    """Peak |frontal-plane tilt| (°, either side) in [start_s, end_s] of the worn segments:
+    the larger of ``pelvis_side_bend_deg`` and (with a thorax sensor) ``thorax_side_bend_deg``
+    in magnitude. Tilt is the frontal angle of docs/frames.md, relative to the start posture."""
+    rotation_deg: float = 0.0
+    """Peak |heading change about the vertical| (°, either way) in [start_s, end_s] from
+    the heading at ``start_s``, of the worn segments as for ``side_bend_deg``."""
+    hip_extension_short_deg: float = 0.0
+    """How far the pelvis stays short of its neutral at the top of the rep (°, ≥ 0). Forward
+    drills: the smallest pelvic tilt over the lockout window (the last 40% from
+    ``bottom_s`` to ``end_s``), 0 if it reaches the start posture or beyond. The bridge: the
+    person's straight-hip pelvis rotation (``hip_straight_deg``) minus the largest
+    backward rotation reached, 0 if reached."""
+    pelvis_side_bend_deg: float = 0.0
+    """Pelvis frontal tilt at its peak magnitude in the rep (°, + to the right)."""
+    thorax_side_bend_deg: float = 0.0
+    """Thorax frontal tilt at its peak magnitude in the rep (°, + to the right)."""
+    pelvis_rotation_deg: float = 0.0
+    """Pelvis heading change from ``start_s`` at its peak magnitude (°, + to the left)."""
+    thorax_rotation_deg: float = 0.0
+    """Thorax heading change from ``start_s`` at its peak magnitude (°, + to the left)."""
+    depth_change_pct: float = 0.0
+    """|peak pelvic tilt − the set's median of it| ÷ that median × 100."""
+    hip_straight_deg: float = 0.0
+    """Backward drills (the bridge): the pelvis rotation (°, positive) at which the hips are
+    straight, the set's target top; 0 otherwise."""
 
 
 @dataclass
@@ -64,6 +100,21 @@ class Truth:
     """Per sensor: how it was clipped (rotation from segment to sensor frame) and its faults."""
     scenario: str = ""
     duration_s: float = 0.0
+    exercise: str = ""
+    """The drill simulated (a profile name of ``imuhinge.exercises``); a legacy scenario
+    names its drill too (deadlift: kettlebell-deadlift, swing: kettlebell-swing, hinge:
+    hip-hinge)."""
+    posture: str = "standing"
+    """The start posture the whole session is in: ``standing``, ``kneeling`` or ``lying``."""
+    holds: list[dict] = field(default_factory=list)
+    """Isometric holds: ``{"start_s", "end_s", "sway_deg", "pelvis_sway_deg",
+    "thorax_sway_deg", "peak_sway_deg", "labels"}``. ``start_s``/``end_s`` bound the held
+    part (after the squeeze is in, before it is let go); ``pelvis_sway_deg`` is the rms of
+    the pelvic tilt about its mean over it, ``thorax_sway_deg`` the same of the trunk
+    inclination, ``sway_deg`` the larger of those of the worn segments (the profile's
+    ``hold_sway_deg``), ``peak_sway_deg`` the largest |trunk inclination − its mean|;
+    ``labels`` is ``["unsteady"]`` (the profile check's flag) when ``sway_deg`` is beyond
+    its limit, else ``["steady"]``."""
 
     def to_json_dict(self) -> dict:
         return {"schema": TRUTH_SCHEMA, **asdict(self)}
