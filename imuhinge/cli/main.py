@@ -38,9 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    from . import analyse_cmd, exercises_cmd, import_cmd, live_cmd, plot_cmd, scan_cmd, simulate_cmd
+    from . import analyse_cmd, exercises_cmd, import_cmd, live_cmd, plot_cmd, progress_cmd, scan_cmd, simulate_cmd
 
-    for module in (analyse_cmd, plot_cmd, simulate_cmd, import_cmd, scan_cmd, live_cmd, exercises_cmd):
+    for module in (analyse_cmd, plot_cmd, simulate_cmd, import_cmd, scan_cmd, live_cmd, exercises_cmd, progress_cmd):
         module.register(commands)
     return parser
 
