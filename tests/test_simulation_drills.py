@@ -116,11 +116,12 @@ def test_fifteen_reps_a_set_with_labels_from_the_profile_checks(sessions, name):
             assert ("good" in rep.labels) == (not named)
             faults.update(named)
             if not named:  # clean reps stay well inside every limit
-                assert rep.side_bend_deg < 5.0 and rep.rotation_deg < 8.0
+                assert rep.side_bend_deg < 6.0 and rep.rotation_deg < 8.0
                 assert rep.hip_extension_short_deg < 5.0
+                assert rep.depth_change_pct < 22.0
     faulty = sum(1 for _ in faults.elements())
     assert 0.1 * total < faulty < 0.6 * total, faults
-    expected = {c.flag for c in profile.checks} - {"depth_varies", "no_lockout"}
+    expected = {c.flag for c in profile.checks}
     assert expected <= set(faults), (expected, faults)
 
 
@@ -135,6 +136,60 @@ def test_fault_sizes_are_clear_of_the_limits(sessions):
                 assert 11.5 <= rep.hip_extension_short_deg <= 21.0
             if name == "bridge":
                 assert rep.pelvis_tilt_deg < 0.0 and rep.hip_straight_deg > 0.0
+
+
+def test_swings_stop_short_of_lockout_and_vary_in_depth(sessions):
+    """``no_lockout``: the hips stay 12–25° forward at the top (the truth's
+    ``hip_extension_short_deg``, which is where the pelvis really is at the rep's end);
+    clean swings come within 5°. ``depth_varies`` occurs on its own, clear of the 25%."""
+    short = profile_named("kettlebell-swing").checks
+    limits = {c.flag: c.above for c in short}
+    stopped, alone = [], 0
+    for seed in SEEDS:
+        config, _, truth = sessions["kettlebell-swing", seed]
+        ends = true_angles(config, np.array([rep.end_s for rep in truth.reps]))["pelvis_tilt_deg"]
+        for rep, end_deg in zip(truth.reps, ends):
+            if "no_lockout" in rep.labels:
+                assert limits["no_lockout"] + 1.5 <= rep.hip_extension_short_deg <= 26.0, (seed, rep.rep)
+                assert end_deg == pytest.approx(rep.hip_extension_short_deg, abs=0.7)
+                stopped.append(rep)
+            else:
+                assert rep.hip_extension_short_deg < 5.0, (seed, rep.rep)
+            if "depth_varies" in rep.labels:
+                assert rep.depth_change_pct >= limits["depth_varies"] + 3.0, (seed, rep.rep)
+                alone += set(rep.labels) - DESCRIPTORS == {"depth_varies"}
+            else:
+                assert rep.depth_change_pct < limits["depth_varies"] - 3.0, (seed, rep.rep)
+    assert len(stopped) >= 3 and alone >= 1, (len(stopped), alone)
+    # The swing after one stopped short starts its hike from there.
+    config, _, truth = sessions["kettlebell-swing", SEEDS[0]]
+    for plan in config.sets:
+        assert plan.reps[0].from_deg == 0.0
+        for before, after in zip(plan.reps, plan.reps[1:]):
+            assert after.from_deg == before.top_deg
+            assert after.pelvis_peak_deg >= max(after.from_deg, after.top_deg) + 12.0
+
+
+def test_a_one_sided_load_leans_the_body_away_from_it(sessions):
+    """While the bell is held both segments lean 1–3° away from it (more when heavier);
+    before it is picked up and after it is put down, none. Clean reps stay near the lean."""
+    for name in ("suitcase-deadlift", "single-arm-kettlebell-lift"):
+        for seed in SEEDS:
+            config, _, truth = sessions[name, seed]
+            for plan in config.sets:
+                away = 1.0 if plan.load_side == "left" else -1.0  # + side bend is to the right
+                assert 1.0 <= away * plan.load_lean_deg <= 3.0
+                between = [0.5 * (a.end_s + b.start_s) for a, b in zip(plan.reps, plan.reps[1:])]
+                angles = true_angles(config, np.array([plan.start_s - 2.0, *between, plan.end_s + 2.0]))
+                for key in ("pelvis_side_bend_deg", "thorax_side_bend_deg"):
+                    held = angles[key][1:-1] * away
+                    assert np.all((held > 0.5) & (held < 3.6)), (name, seed, key, held)
+                    assert np.all(np.abs(angles[key][[0, -1]]) < 0.7)
+            for rep in truth.reps:
+                if "side_bend" not in rep.labels:
+                    assert rep.side_bend_deg < 6.0
+    light = SessionConfig.random(1, sensors=TWO, exercise="kettlebell-deadlift")
+    assert all(plan.load_lean_deg == 0.0 for plan in light.sets)
 
 
 def _rep_with(sessions, names, label):

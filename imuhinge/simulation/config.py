@@ -125,7 +125,13 @@ class SetPlan:
     arm_bottom_deg: float = 0.0
     load_side: str = ""
     """Where the load is held: ``""`` in both hands in front, ``left`` or ``right`` in one
-    hand (the single-arm lift and the suitcase deadlift; the mass model keeps it central)."""
+    hand (the single-arm lift and the suitcase deadlift; the sagittal mass model keeps it
+    central, and ``load_lean_deg`` is how the body balances it sideways)."""
+    load_lean_deg: float = 0.0
+    """A one-sided load's sideways balance: the frontal tilt (°, + to the right) of both
+    segments, away from the load, while it is held. It comes in as the load is picked up
+    and goes as it is put down; each rep's side bends (``RepPlan``) are absolute, so its
+    side bend leaves this lean at ``start_s`` and comes back to it at ``end_s``."""
     hip_straight_deg: float = 0.0
     """Backward drills (the bridge): the pelvis rotation (°, positive) at which the hips
     are straight, the top a rep should reach."""

@@ -23,11 +23,15 @@ well within it.
 - ``wall-touch-hinge`` (to the wall: 27–40°) and ``hip-hinge``: the bodyweight hinge of the
   ``hinge`` scenario, with some ``rounded`` and ``overextended`` reps.
 - ``kettlebell-deadlift``, ``kettlebell-swing``: the reps of the ``deadlift`` and ``swing``
-  scenarios, 15 to a set.
+  scenarios, 15 to a set. The swing adds ``no_lockout`` (the hips stop 12–25° short of
+  straight at the top; clean swings within 3°) and ``depth_varies`` (a hike 33–50% deeper
+  or shallower than usual) to ``rounded`` and ``overextended``.
 - ``single-arm-kettlebell-lift``, ``suitcase-deadlift``: deadlifts with the bell on one
   side. Faults: ``side_bend`` (pelvis 12–22° towards the bell, the trunk as much or a
-  little more; clean reps under 3–4°), ``rotation`` (pelvis 17–28° towards the bell,
+  little more; clean reps under 4.5–5°), ``rotation`` (pelvis 17–28° towards the bell,
   clean under 4–6°); the single-arm lift twists more often, the suitcase deadlift bends.
+  While the bell is held both segments lean 1–3° away from it (heavier, more), the
+  sideways balance; a clean rep's side bend stays about that lean.
 - ``lat-engagement`` (standing): one hold of about 20 s (the profile's target, −5% to
   +25%): the chest lifts 0.5–1.5° as the shoulder blades squeeze, the body sways
   0.2–0.8° (steady) or, a third of the time, 5.5–9° (``unsteady``); no reps.
@@ -294,6 +298,10 @@ def _deadlift_set(rng, drill: Drill, index: int, start_s: float, limit_s) -> Set
     side = str(rng.choice(["left", "right"])) if one_side else ""
     towards_right = 1.0 if side == "right" else -1.0
     u = rng.uniform
+    # The body balances a bell on one side by leaning away from it: 1° with 8 kg to 3°
+    # with 24 kg (± 0.3°), as long as it is held.
+    lean_deg = float(np.clip(1.0 + 2.0 * (load_kg - 8.0) / 16.0 + u(-0.3, 0.3), 1.0, 3.0)) if one_side else 0.0
+    lean = -towards_right * lean_deg
 
     def rep(n: int, t: float, from_deg: float) -> RepPlan:
         faults = _faults(rng, menu, n, drill.target_reps)
@@ -305,7 +313,10 @@ def _deadlift_set(rng, drill: Drill, index: int, start_s: float, limit_s) -> Set
             pelvis_side = u(12.0, 22.0)
             thorax_side = pelvis_side * u(1.0, 1.15)
         else:
-            pelvis_side, thorax_side = u(-3.0, 3.0), u(-4.0, 4.0)
+            # Clean: the lean away from the bell, give or take a little (absolute, as
+            # the faults are): under 4.5° for the pelvis, 5° for the thorax.
+            pelvis_side = -lean_deg + u(-1.5, 1.5)
+            thorax_side = -lean_deg + u(-2.0, 2.0)
         if "rotation" in faults:
             pelvis_rot = u(17.0, 28.0)
             thorax_rot = pelvis_rot * u(1.0, 1.1)
@@ -321,19 +332,48 @@ def _deadlift_set(rng, drill: Drill, index: int, start_s: float, limit_s) -> Set
             form=_form(faults),
         )
 
-    return _collect(rng, drill, index, start_s, limit_s, (0.5, 3.0), rep, load_kg=load_kg, load_side=side)
+    return _collect(
+        rng, drill, index, start_s, limit_s, (0.5, 3.0), rep,
+        load_kg=load_kg, load_side=side, load_lean_deg=float(lean),
+    )
 
 
 def _swing_set(rng, drill: Drill, index: int, start_s: float, limit_s) -> SetPlan | None:
+    """Kettlebell swings: the ``swing`` scenario's rep, 15 to a set. Faults: ``rounded``,
+    ``overextended`` (as the scenario), ``no_lockout`` (the hips stop 12–25° short of
+    straight at the top; never the set's last swing, which stands tall to park the bell;
+    clean swings come within 0–3°, 40% of them all the way) and
+    ``depth_varies`` (a hike 33–50% deeper or shallower than the set's usual depth; a
+    rounded swing is shallower too, but by under 18%). The next swing's hike starts from
+    wherever the last one stopped."""
+    u = rng.uniform
     load_kg = float(rng.choice([12.0, 16.0, 20.0, 24.0]))
     arm_top, arm_bottom = rng.uniform(50.0, 70.0), rng.uniform(20.0, 40.0)
     style = _draw_style(rng, "swing", "", "fast")
-    menu = {"rounded": 1.0, "overextended": 1.0}
+    usual_deg = style["pelvis"][0]
+    menu = {"rounded": 1.0, "overextended": 0.8, "no_lockout": 1.2, "depth_varies": 0.8}
 
     def rep(n: int, t: float, from_deg: float) -> RepPlan:
         faults = _faults(rng, menu, n, drill.target_reps)
+        if n == drill.target_reps - 1:
+            faults.discard("no_lockout")  # the set's last swing stands tall to park the bell
         form = "rounded" if "rounded" in faults else "good"
-        return _draw_rep(rng, t, "swing", style, form, "overextended" in faults)
+        plan = _draw_rep(rng, t, "swing", style, form, "overextended" in faults)
+        if "no_lockout" in faults:
+            top = float(u(12.0, 25.0))
+        else:
+            top = 0.0 if rng.random() < 0.4 else float(u(0.0, 3.0))
+        pelvis = plan.pelvis_peak_deg
+        if "depth_varies" in faults:
+            change = float(u(0.33, 0.5))
+            shallow = usual_deg * (1.0 - change)
+            deeper = rng.random() < 0.5 or shallow < max(top, from_deg) + 12.0
+            pelvis = usual_deg * (1.0 + change) if deeper else shallow
+        else:  # a rounded swing is shallower, but not by a depth fault's margin
+            pelvis = max(pelvis, 0.82 * usual_deg)
+        # The hike goes at least 12° past where the swing starts and where it stops.
+        pelvis = max(pelvis, top + 12.0, from_deg + 12.0)
+        return replace(plan, pelvis_peak_deg=float(pelvis), from_deg=float(from_deg), top_deg=top, form=_form(faults))
 
     return _collect(
         rng, drill, index, start_s, limit_s, (0.05, 0.2), rep,

@@ -223,9 +223,13 @@ def _add_set(knots: _Knots, plan: SetPlan) -> None:
     if plan.load_kg > 0.0:
         knots.add("load_kg", (plan.start_s - 1.5, 0.0), (plan.start_s - 0.5, plan.load_kg))
     swing = plan.exercise in SWING_EXERCISES
+    lean = plan.load_lean_deg
+    if lean != 0.0:  # a one-sided load: lean away from it while it is held
+        for channel in ("pelvis_side_bend_deg", "thorax_side_bend_deg"):
+            knots.add(channel, (plan.start_s - 1.5, 0.0), (plan.start_s - 0.5, lean))
     held_arch = 0.0
     for n, rep in enumerate(plan.reps):
-        _add_rep(knots, rep, held_arch if swing else None)
+        _add_rep(knots, rep, held_arch if swing else None, lean)
         held_arch = rep.lockout_arch_deg
         if swing and plan.arm_top_deg != 0.0:
             knots.add("arm_deg", (rep.start_s, 0.0 if n == 0 else plan.arm_top_deg))
@@ -238,14 +242,19 @@ def _add_set(knots: _Knots, plan: SetPlan) -> None:
         knots.add("lumbar_flexion_deg", (plan.end_s + 0.5, 0.0))
         if plan.arm_top_deg != 0.0:
             knots.add("arm_deg", (plan.end_s + 1.0, 0.0))
+    if lean != 0.0:
+        for channel in ("pelvis_side_bend_deg", "thorax_side_bend_deg"):
+            knots.add(channel, (plan.end_s + 0.5, lean), (plan.end_s + 1.5, 0.0))
     if plan.load_kg > 0.0:
         knots.add("load_kg", (plan.end_s + 0.5, plan.load_kg), (plan.end_s + 1.5, 0.0))
 
 
-def _add_rep(knots: _Knots, rep: RepPlan, held_arch_deg: float | None = None) -> None:
+def _add_rep(knots: _Knots, rep: RepPlan, held_arch_deg: float | None = None, lean_deg: float = 0.0) -> None:
     """Knots of one rep. ``held_arch_deg`` is None for a rep that ends standing neutral
     (the arch is a bump back to 0 at ``end_s``); in a swing set it is the arch held from
-    the previous rep, and this rep's arch is held past its end in turn."""
+    the previous rep, and this rep's arch is held past its end in turn. ``lean_deg`` is
+    the set's sideways lean away from a one-sided load (``SetPlan.load_lean_deg``), where
+    the side bends start and end."""
     start, bottom, end = rep.start_s, rep.bottom_s, rep.end_s
     paused = bottom + rep.pause_s
 
@@ -259,8 +268,8 @@ def _add_rep(knots: _Knots, rep: RepPlan, held_arch_deg: float | None = None) ->
     knee_per_pelvis = rep.knee_peak_deg / rep.pelvis_peak_deg if rep.pelvis_peak_deg else 0.0
     shape("pelvis_tilt_deg", rep.pelvis_peak_deg, rep.pause_drop_deg, rep.from_deg, rep.top_deg)
     shape("knee_flexion_deg", rep.knee_peak_deg, 0.0, knee_per_pelvis * rep.from_deg, knee_per_pelvis * rep.top_deg)
-    shape("pelvis_side_bend_deg", rep.pelvis_side_bend_deg)
-    shape("thorax_side_bend_deg", rep.thorax_side_bend_deg)
+    shape("pelvis_side_bend_deg", rep.pelvis_side_bend_deg, 0.0, lean_deg, lean_deg)
+    shape("thorax_side_bend_deg", rep.thorax_side_bend_deg, 0.0, lean_deg, lean_deg)
     shape("pelvis_rotation_deg", rep.pelvis_rotation_deg)
     shape("thorax_rotation_deg", rep.thorax_rotation_deg)
 
