@@ -319,3 +319,19 @@ def test_importing_the_report_does_not_load_matplotlib():
     root = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 
+
+
+def test_reps_are_counted_against_the_target_per_set():
+    from types import SimpleNamespace
+
+    from imuhinge.report.wording import rep_sets, reps_against_target
+
+    def reps_at(*starts_s):
+        return [SimpleNamespace(start_s=t, end_s=t + 3.0) for t in starts_s]
+
+    one_set = reps_at(10, 15, 20)
+    assert rep_sets(one_set) == [3] and reps_against_target(one_set, 15) == "Reps 3 / 15"
+    two_sets = reps_at(10, 15, 20, 60, 65)  # a 37 s rest after the third rep
+    assert rep_sets(two_sets) == [3, 2]
+    assert reps_against_target(two_sets, 15) == "2 sets: 3 + 2 reps (target 15 a set)"
+    assert rep_sets([]) == [] and reps_against_target([], 15) == "Reps 0 / 15"

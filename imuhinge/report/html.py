@@ -39,7 +39,9 @@ from .wording import (
     display_name,
     FLAG_PLAIN,
     duration_words,
+    drill_limits,
     exercise_line,
+    rep_sets,
     flag_word,
     fmt_number,
     missing_checks_sentence,
@@ -119,7 +121,12 @@ def _summary(analysis: Analysis) -> str:
     reps = analysis.reps
     limits = analysis.thresholds
     target = (analysis.exercise or {}).get("target_reps")
-    tiles = [(counts["reps"], ("reps" if counts["reps"] != 1 else "rep") + (f" / {target}" if target else ""), "")]
+    sets = rep_sets(reps)
+    if target and len(sets) > 1:
+        per = f" in {len(sets)} sets (target {target} a set)"
+    else:
+        per = f" / {target}" if target else ""
+    tiles = [(counts["reps"], ("reps" if counts["reps"] != 1 else "rep") + per, "")]
     if reps:
         tiles += [
             (counts["clean"], "clean", "good"),
@@ -127,6 +134,10 @@ def _summary(analysis: Analysis) -> str:
         ]
         if arching_measured(analysis) or counts[OVEREXTENDED]:
             tiles.append((counts[OVEREXTENDED], "arched (overextended)", "bad" if counts[OVEREXTENDED] else ""))
+        drill_flags = sorted({f for r in reps for f in r.flags} - {ROUNDED, OVEREXTENDED, *NOT_JUDGED_FLAGS})
+        for flag in drill_flags:
+            number = sum(1 for r in reps if flag in r.flags)
+            tiles.append((number, flag_word(flag), "bad"))
         if counts.get(GAP):
             tiles.append((counts[GAP], "not judged (data gap)", "grey"))
         if counts.get(SATURATED):
@@ -348,6 +359,7 @@ def _limits(analysis: Analysis) -> str:
          f"the rep overlaps a loss of sensor data longer than {limits.max_bridged_gap_s:g} s "
          "(shorter losses are filled in)", "max_bridged_gap_s"),
     ]
+    rows += [(word.capitalize(), rule, "the drill's profile") for word, rule in drill_limits(analysis)]
     body = "".join(
         f"<tr><th>{escape(name)}</th><td>{escape(rule)}</td><td><code>{escape(key)}</code></td></tr>"
         for name, rule, key in rows

@@ -20,6 +20,7 @@ from .wording import (
     arching_measured,
     display_name,
     duration_words,
+    drill_limits,
     exercise_line,
     flag_word,
     fmt_number,
@@ -190,6 +191,14 @@ def _heading(analysis: Analysis) -> Text:
 
 
 def _limits_line(analysis: Analysis) -> Text:
+    line = _back_limits_line(analysis)
+    drill = drill_limits(analysis)
+    if drill:
+        line.append("\nThis drill's own checks: " + "; ".join(f"{word}: {rule}" for word, rule in drill) + ".")
+    return line
+
+
+def _back_limits_line(analysis: Analysis) -> Text:
     limits = analysis.thresholds
     record = analysis.exercise
     if record and not ({"rounded", "overextended"} & {c for c in record.get("checks_measured", []) + record.get("checks_estimated", [])}):

@@ -147,7 +147,55 @@ def exercise_line(analysis: Analysis) -> str | None:
             + (f" (longest {longest:.0f} s)" if len(analysis.holds or ()) > 1 else "")
         )
     target = record.get("target_reps")
-    return f"{record['title']} · Reps {len(analysis.reps)}" + (f" / {target}" if target else "")
+    return f"{record['title']} · {reps_against_target(analysis.reps, target)}"
+
+
+def drill_limits(analysis: Analysis) -> list[tuple[str, str]]:
+    """The named drill's own checks that were made, besides rounding and arching:
+    (short word, "what it measures above N") pairs, for the limits the report prints."""
+    record = analysis.exercise
+    if not record:
+        return []
+    from ..exercises.profile import METRICS, load_profiles
+
+    profile = load_profiles().get(record.get("name", ""))
+    if profile is None:
+        return []
+    made = set(record.get("checks_measured", [])) | set(record.get("checks_estimated", []))
+    limits = []
+    for check in profile.checks:
+        if check.flag in made and check.flag not in (ROUNDED, OVEREXTENDED):
+            side = f"above {check.above:g}" if check.above is not None else f"below {check.below:g}"
+            unit = "%" if check.metric.endswith("_pct") else "°" if check.metric.endswith("_deg") else ""
+            what = METRICS[check.metric].replace(" (°)", "").replace(" (%)", "").replace("(°, ", "(")
+            limits.append((flag_word(check.flag), f"{what} {side}{unit}"))
+    return limits
+
+
+SET_PAUSE_S = 15.0
+"""A pause of at least this long (s) between one rep's end and the next one's start
+separates two sets; a drill's target is reps per set."""
+
+
+def rep_sets(reps) -> list[int]:
+    """How many reps each set had, in order: reps grouped by pauses of ``SET_PAUSE_S``."""
+    sets: list[int] = []
+    previous_end_s = None
+    for rep in reps:
+        if previous_end_s is None or rep.start_s - previous_end_s >= SET_PAUSE_S:
+            sets.append(0)
+        sets[-1] += 1
+        previous_end_s = rep.end_s
+    return sets
+
+
+def reps_against_target(reps, target: int | None) -> str:
+    """``Reps 12 / 15`` for one set; ``2 sets: 15 + 13 reps (target 15 a set)`` for more."""
+    sets = rep_sets(reps)
+    if len(sets) <= 1:
+        return f"Reps {len(reps)}" + (f" / {target}" if target else "")
+    counts = " + ".join(str(n) for n in sets)
+    return f"{len(sets)} sets: {counts} reps" + (f" (target {target} a set)" if target else "")
 
 
 def missing_checks_sentence(analysis: Analysis) -> str | None:
