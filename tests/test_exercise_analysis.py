@@ -7,6 +7,7 @@ Per-drill accuracy against the simulator's truth is measured by ``benchmarks/exe
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import asdict, replace
@@ -161,7 +162,7 @@ def test_the_recordings_exercise_line_is_the_default_and_the_option_wins(tmp_pat
     done = _run("analyse", str(path), "--json", "a.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "a.json").read_text())["exercise"]["name"] == "hip-hinge"
-    assert "Hip hinge · Reps" in done.stdout
+    assert re.search(r"Hip hinge · (Reps \d+ / 15|\d+ sets: [\d +]+ reps \(target 15 a set\))", done.stdout)
     done = _run("analyse", str(path), "--exercise", "kettlebell-swing", "--json", "b.json", cwd=tmp_path)
     assert json.loads((tmp_path / "b.json").read_text())["exercise"]["name"] == "kettlebell-swing"
 
@@ -177,3 +178,69 @@ def test_plot_takes_exercise_too(tmp_path):
     done = _run("plot", str(BUNDLED), "--exercise", "hip-hinge", "-o", "p.png", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def _benchmark():
+    """``benchmarks/exercises.py`` as a module (it scores a drill's session against truth)."""
+    import importlib.util
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("exercises_benchmark", ROOT / "benchmarks" / "exercises.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ACCURACY_SEEDS = (2000, 2001)
+"""Test seeds (the benchmark's 2000–2039 were measured in full; see the README's table)."""
+ONE_SENSOR_BELOW_TARGET = {"rounded", "unsteady"}
+"""With one sensor the lower back is estimated (``rounded``) and a hold's sway is the
+pelvis's alone (``unsteady``): measured below the target, so not asserted here."""
+
+
+@pytest.mark.parametrize("mode", ["two-sensor", "one-sensor"])
+@pytest.mark.parametrize("drill", [
+    "bridge", "tall-kneel-raise", "banded-tall-kneel-raise", "banded-hip-thrust", "wall-touch-hinge",
+    "hip-hinge", "lat-engagement", "kettlebell-deadlift", "single-arm-kettlebell-lift", "suitcase-deadlift",
+    "kettlebell-swing",
+])
+def test_each_drill_meets_its_accuracy_targets_against_the_simulators_truth(drill, mode):
+    """Reps (or holds) found and real ≥ 99%, and each measured check's F1 ≥ 0.95 (on two
+    sessions a flag has few positives, so a single miss or false alarm is let through;
+    the full figures come from ``benchmarks/exercises.py``)."""
+    bench = _benchmark()
+    summary = bench.summarise([bench.score_drill_seed((drill, seed, mode)) for seed in ACCURACY_SEEDS])
+    assert not summary["errors"]
+    assert summary["found_pct"] >= 99.0 and summary["real_pct"] >= 99.0, summary
+    for flag, figures in summary["flags"].items():
+        if mode == "one-sensor" and flag in ONE_SENSOR_BELOW_TARGET or not figures["positives"]:
+            continue
+        tp = figures["recall"] * figures["positives"]
+        errors = round(2 * tp / figures["f1"] - 2 * tp) if figures["f1"] > 0 else figures["positives"]
+        assert figures["f1"] >= 0.95 or errors <= 1, (flag, figures)
+
+
+def test_a_lat_engagement_hold_is_one_hold_with_its_time_and_no_reps():
+    from imuhinge.simulation import SessionConfig, simulate_session
+
+    recording, truth = simulate_session(SessionConfig.random(2003, ("pelvis", "thorax"), exercise="lat-engagement"))
+    analysis = analyse_recording(recording, exercise=profile_named("lat-engagement"))
+    assert analysis.reps == [] and len(analysis.holds) == 1
+    true_s = truth.holds[0]["end_s"] - truth.holds[0]["start_s"]
+    assert analysis.holds[0].duration_s >= 0.9 * true_s
+    assert analysis.exercise["hold_total_s"] == pytest.approx(analysis.holds[0].duration_s, abs=0.01)
+
+
+def test_a_one_sided_hinge_does_not_read_as_side_bend():
+    """The left axis is refitted from the reps, so a clean suitcase deadlift's side bend is
+    within a few degrees of the truth (it read 9–12° when faulty reps tilted the axis)."""
+    from imuhinge.simulation import SessionConfig, simulate_session
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scoring import match_reps
+
+    recording, truth = simulate_session(SessionConfig.random(1004, ("pelvis", "thorax"), exercise="suitcase-deadlift"))
+    analysis = analyse_recording(recording, exercise=profile_named("suitcase-deadlift"))
+    errors = [abs(abs(analysis.reps[i].side_bend_deg) - truth.reps[j].side_bend_deg)
+              for i, j in match_reps(analysis.reps, truth.reps)]
+    assert errors and float(np.median(errors)) < 1.5

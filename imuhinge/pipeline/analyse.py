@@ -63,8 +63,16 @@ def analyse_recording(
     time_s = pelvis.stream.time_s
     sign = drill.direction_sign(exercise)
     finding_tilt_deg = sign * rep_finding_tilt_deg(pelvis, thorax, settings)
-    spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, settings.segmentation)
+    segmentation = drill.segmentation_for(exercise, settings)
+    spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, segmentation)
     if exercise is not None:
+        bridge_gaps = settings.filter.bridge_gaps and len(tracks) > 1
+        if drill.judges_frontal(exercise) and drill.refine_left_axes(tracks, spans, window, settings, bridge_gaps):
+            drill.orient_for_exercise(tracks, exercise)
+            pelvis = tracks[PELVIS]
+            thorax = tracks.get(THORAX)
+            finding_tilt_deg = sign * rep_finding_tilt_deg(pelvis, thorax, settings)
+            spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, segmentation)
         drill.check_posture(tracks, spans, exercise, settings.exercise)
         if exercise.kind == "hold":
             spans = []
@@ -121,6 +129,9 @@ def analyse_recording(
                 "(set it to a wider range); reps then are not judged"
             )
     if exercise is not None:
+        if drill.judges_frontal(exercise):
+            reps = drill.with_side_bend(reps, spans, tracks, settings.exercise)
+        reps = drill.with_whole_rep_lockout(reps, spans, traces.lumbar_flexion_deg, exercise)
         reps = drill.add_rep_metrics(
             reps, spans, pelvis.angles.sagittal_deg, pelvis.stream.rate_hz, exercise,
             settings.metrics.lockout_from_fraction, settings.exercise,
@@ -131,14 +142,16 @@ def analyse_recording(
         worn = tuple(tracks)
         reps = [drill.apply_checks(drill.drop_unchecked(rep, exercise), exercise, worn) for rep in reps]
         if exercise.kind == "hold":
-            holds = drill.find_holds(tracks, window, exercise, settings.exercise)
+            holds = drill.find_holds(tracks, window, exercise, settings.exercise, whole=True)
         estimated_back = mode == ONE_SENSOR and pelvis.calibration.gyroscope and exercise.start_posture == "standing"
         record = drill.exercise_record(exercise, worn, estimated_back, holds, pelvis.calibration.gyroscope)
     if mode == ONE_SENSOR and not pelvis.calibration.gyroscope:
         reps = [not_judged_without_gyroscope(rep) for rep in reps]
     if exercise is not None and exercise.kind == "hold":
         if not holds:
-            warnings.append(f"no hold of at least {settings.exercise.hold_min_s:g} s was found in this recording")
+            shortest_s = max(settings.exercise.hold_min_s,
+                             settings.exercise.hold_min_target_fraction * (exercise.target_hold_s or 0.0))
+            warnings.append(f"no hold of at least {shortest_s:g} s was found in this recording")
     elif not spans and not pelvis.calibration.axis_found:
         warnings.append("no hinge movement was found in this recording")
     method = pelvis.calibration.method

@@ -11,14 +11,20 @@ here, in one place:
   signs them; reps are found on the angle turned the drill's way. Away from standing the
   thorax's sign is taken from moving with the pelvis (in a bridge or a kneeling raise the
   trunk turns the same way as the pelvis), not from its own largest excursion.
+- **rep finding** (``segmentation_for``): lying or kneeling drills and drills that check
+  stopping short of neutral count smaller reps, whose faults make them small.
+- **axes** (``refine_left_axes``): a drill that checks side bend or rotation re-estimates
+  the left axis from its reps, robustly, so faulty reps do not tilt it and leak the
+  hinge into the frontal angle; its ``side_bend_deg`` is read from both segments as the
+  truth defines it (``side_bend_deg``).
 - **posture**: a recording that obviously does not start in the drill's posture is refused
   (``check_posture``).
 - **metrics** the checks use (``add_rep_metrics``), and the **checks** themselves
   (``apply_checks``): flags and reasons from the profile, for the checks the worn sensors
   can make. ``rounded`` and ``overextended`` stay with ``verdicts.judge_rep`` and the
   ``Thresholds`` (which the command line sets from the profile unless told otherwise).
-- **holds** (``kind = "hold"``): no reps; the still stretches are timed and their sway
-  measured (``find_holds``).
+- **holds** (``kind = "hold"``): no reps; the still stretches long enough to be holds are
+  timed and their sway measured (``find_holds``).
 """
 
 from __future__ import annotations
@@ -31,12 +37,13 @@ import numpy as np
 from ..errors import AnalysisError
 from ..exercises import ExerciseProfile
 from ..recording.columns import PELVIS, THORAX
-from .calibration import moving_mean, runs_of
+from .axes import segment_from_sensor, to_segment
+from .calibration import QUIET_STANDING, moving_mean, quiet_mask, runs_of
 from .fallback import forward_sign_like
 from .reps import RepSpan
 from .result import NOT_JUDGED_FLAGS, OVEREXTENDED, ROUNDED, RepResult
-from .settings import ExerciseSettings
-from .tracks import SegmentTrack
+from .settings import ExerciseSettings, PipelineSettings, SegmentationSettings
+from .tracks import SegmentTrack, retrack_with_rotation
 
 DIRECTION_SIGN = {"forward": 1.0, "backward": -1.0}
 """Sign of the pelvic tilt (+ forward) in which a drill's reps move."""
@@ -85,6 +92,103 @@ def orient_for_exercise(tracks: dict[str, SegmentTrack], profile: ExerciseProfil
         valid = thorax.stream.valid & pelvis.stream.valid
         if forward_sign_like(thorax.angles.sagittal_deg, pelvis.angles.sagittal_deg, valid) < 0:
             _flip(thorax)
+
+
+FRONTAL_METRICS = ("side_bend_deg", "rotation_deg")
+"""Metrics of checks that judge movement out of the sagittal plane."""
+
+
+def judges_frontal(profile: ExerciseProfile) -> bool:
+    """True if the drill checks side bend or rotation (the one-sided drills): only those
+    re-estimate the left axis and measure side bend over both segments (``refine_left_axes``,
+    ``with_side_bend``); other drills keep the analysis without a drill."""
+    return any(c.metric in FRONTAL_METRICS for c in profile.checks)
+
+
+def refine_left_axes(
+    tracks: dict[str, SegmentTrack],
+    spans: list[RepSpan],
+    window: tuple[int, int],
+    settings: PipelineSettings,
+    bridge_gaps: bool,
+) -> bool:
+    """Re-estimate each segment's left axis from the reps alone, robustly; True if any changed.
+
+    Calibration takes the left axis as the dominant rotation axis of all the movement, a
+    least-squares fit. In a one-sided drill some reps bend to the side or twist as they
+    hinge, in step with it, and their frontal rates pull that fit towards the anterior axis
+    by several degrees, so part of every hinge then reads as side bend. Here the axis is
+    the one about which the rotation during reps leaves the least rate about the other
+    horizontal axis in total (a least-absolute fit, a weighted median of the rotation
+    axis's direction): the clean reps, most of them, set it, and the faulty ones stand out
+    as side bend. Each rep's own best axis is found first; reps whose axis is more than
+    ``refine_inlier_deg`` from the median rep's (a side bend or twist in the rep) are left
+    out of the final fit. Only for quiet-standing calibration with a gyroscope and at least
+    ``refine_min_reps`` reps; the axis may turn by up to ``refine_max_turn_deg`` about up.
+    """
+    options = settings.exercise
+    if len(spans) < options.refine_min_reps:
+        return False
+    turns_deg = np.arange(-options.refine_max_turn_deg, options.refine_max_turn_deg + 1e-9, 0.1)
+    changed = False
+    for label, track in list(tracks.items()):
+        calibration = track.calibration
+        if not (calibration.gyroscope and calibration.axis_found and calibration.method == QUIET_STANDING):
+            continue
+        rotation = calibration.rotation_segment_sensor
+        rates = to_segment(rotation, track.stream.gyr_dps - calibration.gyro_bias_track_dps)
+        moving = track.stream.valid & (np.hypot(rates[:, 0], rates[:, 1]) > settings.calibration.motion_rate_dps)
+        per_rep = [np.flatnonzero(moving[s.start_index : s.end_index + 1]) + s.start_index for s in spans]
+        per_rep = [index for index in per_rep if len(index) >= 3]
+        if len(per_rep) < options.refine_min_reps:
+            continue
+        rep_turns_deg = np.array([_least_absolute_turn_deg(rates[index], turns_deg) for index in per_rep])
+        typical_deg = float(np.median(rep_turns_deg))
+        inliers = np.abs(rep_turns_deg - typical_deg) <= options.refine_inlier_deg
+        best_deg = _least_absolute_turn_deg(rates[np.concatenate([per_rep[i] for i in np.flatnonzero(inliers)])], turns_deg)
+        if best_deg == 0.0:
+            continue
+        best = math.radians(best_deg)
+        left_sensor = rotation.T @ np.array([math.sin(best), math.cos(best), 0.0])
+        new_rotation = segment_from_sensor(calibration.up_sensor, left_sensor)
+        quiet = quiet_mask(track.stream, settings.calibration)
+        tracks[label] = retrack_with_rotation(track, new_rotation, window, quiet, settings, bridge_gaps)
+        changed = True
+    return changed
+
+
+def _least_absolute_turn_deg(rates_segment_dps: np.ndarray, turns_deg: np.ndarray) -> float:
+    """The turn (deg, towards anterior) of the left axis about up, among ``turns_deg``,
+    that leaves the least total rate about the other horizontal axis."""
+    anterior, left = rates_segment_dps[:, 0], rates_segment_dps[:, 1]
+    turn = np.radians(turns_deg)[:, None]
+    cost = np.abs(anterior[None, :] * np.cos(turn) - left[None, :] * np.sin(turn)).sum(axis=1)
+    return float(turns_deg[int(np.argmin(cost))])
+
+
+def segmentation_for(profile: ExerciseProfile | None, settings: PipelineSettings) -> SegmentationSettings:
+    """The rep-finding settings for a drill: smaller reps count where a fault makes them small.
+
+    Standing, a rep must rise ``min_peak_deg`` and stand ``min_prominence_deg`` clear of
+    its surroundings so that walking and fidgeting between sets are not counted. Lying or
+    kneeling nobody walks, and a faulty rep can be small: a bridge stopping 20° short of a
+    30° straight-hip angle rises 10°, so those drills need only rise
+    ``lying_kneeling_min_peak_deg``. A drill that checks for stopping short of neutral
+    (``hip_extension_short_deg``) starts the rep after a short one from where that one
+    stopped, so the dip between the two can be a few degrees: those drills, and the lying
+    or kneeling ones, need only ``short_stop_min_prominence_deg`` of prominence.
+    """
+    if profile is None:
+        return settings.segmentation
+    options = settings.exercise
+    segmentation = settings.segmentation
+    if profile.start_posture != "standing":
+        segmentation = replace(segmentation, min_peak_deg=min(segmentation.min_peak_deg, options.lying_kneeling_min_peak_deg))
+    if profile.start_posture != "standing" or any(c.metric == "hip_extension_short_deg" for c in profile.checks):
+        segmentation = replace(
+            segmentation, min_prominence_deg=min(segmentation.min_prominence_deg, options.short_stop_min_prominence_deg)
+        )
+    return segmentation
 
 
 def _flip(track: SegmentTrack) -> None:
@@ -176,9 +280,12 @@ def add_rep_metrics(
     hips stayed short of the start posture's neutral. For a backward drill (the bridge,
     whose start is lying with the hips flexed) the top of the rep is its extreme, and
     straight hips are a personal angle: the target is the extension the person's best reps
-    reach (the ``bridge_target_percentile`` of the recording's reps, most of which are
-    good; with fewer than 3 reps, the smallest of the profile's expected range), and short
-    is how far the rep's extension stayed below it.
+    of the set reach (the ``bridge_target_percentile`` of the set's reps, most of which are
+    good), and short is how far the rep's extension stayed below it. Per set, because the
+    angle is measured from the start posture, and lying down again for the next set moves
+    that start posture by a few degrees. A set of fewer than 3 reps takes the target of the
+    whole recording (with fewer than 3 reps in all, the smallest of the profile's expected
+    range).
     ``depth_change_pct``: |depth − the set's median depth| as a percentage of that median
     (depth: the pelvis's excursion the drill's way). ``rep_rate_per_min``: the pace of the
     rep's set (reps split into sets at pauses longer than ``set_break_s``).
@@ -192,13 +299,18 @@ def add_rep_metrics(
             first = span.bottom_index + int(math.ceil(lockout_from_fraction * (span.end_index - span.bottom_index)))
             first = min(first, span.end_index)
             shorts.append(max(0.0, float(np.min(sign * pelvis_tilt_deg[first : span.end_index + 1]))))
+    sets = split_sets([(s.start_index / rate_hz, s.end_index / rate_hz) for s in spans], settings.set_break_s)
     if sign < 0:
-        target = (
+        overall = (
             float(np.percentile(depths, settings.bridge_target_percentile)) if len(depths) >= 3
             else profile.expected_range_deg[0]
         )
-        shorts = [max(0.0, target - depth) for depth in depths]
-    sets = split_sets([(s.start_index / rate_hz, s.end_index / rate_hz) for s in spans], settings.set_break_s)
+        shorts = [0.0] * len(spans)
+        for members in sets:
+            own = [depths[i] for i in members]
+            target = float(np.percentile(own, settings.bridge_target_percentile)) if len(own) >= 3 else overall
+            for i in members:
+                shorts[i] = max(0.0, target - depths[i])
     rates: list[float] = [math.nan] * len(spans)
     change: list[float] = [math.nan] * len(spans)
     for members in sets:
@@ -223,6 +335,58 @@ def add_rep_metrics(
         )
         for i, rep in enumerate(reps)
     ]
+
+
+def side_bend_deg(tracks: dict[str, SegmentTrack], span: RepSpan, settings: ExerciseSettings) -> float:
+    """The rep's side bend (deg, + to the right): the frontal tilt of largest magnitude of
+    the worn segments, as the truth defines it, each relative to the start posture.
+
+    The pelvis is read over the whole rep. The thorax only where its own tilt is within
+    ``side_bend_max_trunk_tilt_deg`` of upright: a trunk hinged near horizontal turns about
+    the same vertical axis whether it bends to the side or twists, so its frontal angle
+    there is ill-conditioned (a rounded rep read tens of degrees of phantom side bend).
+    """
+    within = slice(span.start_index, span.end_index + 1)
+    values = []
+    for label, track in tracks.items():
+        use = track.stream.valid[within].copy()
+        if label != PELVIS:
+            use &= np.abs(track.angles.sagittal_deg[within]) <= settings.side_bend_max_trunk_tilt_deg
+        if use.any():
+            frontal = track.angles.frontal_deg[within][use]
+            values.append(float(frontal[int(np.argmax(np.abs(frontal)))]))
+    if not values:
+        frontal = tracks[PELVIS].angles.frontal_deg[within]
+        return float(frontal[int(np.argmax(np.abs(frontal)))])
+    return max(values, key=abs)
+
+
+def with_side_bend(
+    reps: list[RepResult], spans: list[RepSpan], tracks: dict[str, SegmentTrack], settings: ExerciseSettings
+) -> list[RepResult]:
+    """``reps`` with the drill's ``side_bend_deg`` (``side_bend_deg``) in place of the
+    trunk's frontal tilt that ``metrics.measure_rep`` reports without a drill."""
+    return [replace(rep, side_bend_deg=round(side_bend_deg(tracks, span, settings), 2))
+            for rep, span in zip(reps, spans)]
+
+
+def with_whole_rep_lockout(
+    reps: list[RepResult], spans: list[RepSpan], lumbar_flexion_deg: np.ndarray | None, profile: ExerciseProfile
+) -> list[RepResult]:
+    """For a backward drill (the bridge), ``reps`` with ``lockout_extension_deg`` over the
+    whole rep: the back arches at the top of a bridge, which is the rep's extreme, not in
+    the end of the ascent where a forward rep finishes (and where ``metrics`` looks).
+    Forward drills, and reps without a measured lower back, are returned as they are."""
+    if direction_sign(profile) > 0 or lumbar_flexion_deg is None:
+        return reps
+    out = []
+    for rep, span in zip(reps, spans):
+        if rep.lockout_extension_deg is None:
+            out.append(rep)
+            continue
+        extension = max(0.0, -float(np.min(lumbar_flexion_deg[span.start_index : span.end_index + 1])))
+        out.append(replace(rep, lockout_extension_deg=round(extension, 2)))
+    return out
 
 
 def split_sets(spans_s: list[tuple[float, float]], break_s: float) -> list[list[int]]:
@@ -296,6 +460,8 @@ def find_holds(
     window: tuple[int, int],
     profile: ExerciseProfile,
     settings: ExerciseSettings,
+    *,
+    whole: bool = False,
 ) -> list[Hold]:
     """The isometric holds of a hold drill, timed, with their sway and ``unsteady`` check.
 
@@ -304,29 +470,60 @@ def find_holds(
     below ``hold_max_rate_dps``), after the calibration window. Its sway is the rms of each
     worn segment's sagittal angle about its mean over the hold, the larger of the two:
     how far the body moved while it should have been still.
+
+    ``whole`` (a finished recording, as offline): a hold is judged as a whole. Breaks of
+    at most ``hold_max_break_s`` (a second of lost data, one faster sway of an unsteady
+    hold) do not end it, and a still stretch shorter than ``hold_min_target_fraction`` of
+    the profile's target, or than ``hold_min_longest_fraction`` of the longest one, is not
+    counted: the holds of a set are alike, and standing still for a while between other
+    things is resting, not the drill's hold (a steady hold and standing still differ only
+    by the squeeze, which moves the trunk a degree or so: too little to tell them apart).
+    Without ``whole`` (a hold still under way, as live) none of this applies.
     """
     pelvis = tracks[PELVIS]
     rate_hz = pelvis.stream.rate_hz
     width = max(1, int(round(rate_hz)))
     still = np.abs(pelvis.angles.sagittal_deg) < settings.hold_max_tilt_deg
+    valid = np.ones(len(still), dtype=bool)
     for track in tracks.values():
         rate = track.stream.gyr_dps - (track.calibration.gyro_bias_track_dps if track.calibration.gyro_bias_track_dps is not None else 0.0)
         still &= np.linalg.norm(moving_mean(rate, width), axis=1) < settings.hold_max_rate_dps
         still &= track.stream.valid
+        valid &= track.stream.valid
     still[: window[1]] = False
+    runs = runs_of(still)
+    shortest_s = settings.hold_min_s
+    if whole:
+        runs = _joined(runs, int(round(settings.hold_max_break_s * rate_hz)))
+        target_s = profile.target_hold_s or 0.0
+        shortest_s = max(shortest_s, settings.hold_min_target_fraction * target_s)
+        longest_s = max(((b - a) / rate_hz for a, b in runs), default=0.0)
+        shortest_s = max(shortest_s, settings.hold_min_longest_fraction * longest_s)
     holds = []
     check = next((c for c in profile.checks if c.metric == "hold_sway_deg"), None)
     time_s = pelvis.stream.time_s
-    for a, b in runs_of(still):
-        if (b - a) / rate_hz < settings.hold_min_s:
+    for a, b in runs:
+        if (b - a) / rate_hz < shortest_s:
             continue
-        sway = max(float(np.std(track.angles.sagittal_deg[a:b])) for track in tracks.values())
+        inside = valid[a:b] if valid[a:b].any() else np.ones(b - a, dtype=bool)
+        sway = max(float(np.std(track.angles.sagittal_deg[a:b][inside])) for track in tracks.values())
         flags, reasons = (), ()
         if check is not None and check.fires(sway):
             flags, reasons = (check.flag,), (check.sentence(sway),)
         start_s, end_s = float(time_s[a]), float(time_s[b - 1])
         holds.append(Hold(start_s, end_s, end_s - start_s, sway, flags, reasons))
     return holds
+
+
+def _joined(runs: list[tuple[int, int]], max_break: int) -> list[tuple[int, int]]:
+    """``runs`` (start, stop) with those separated by at most ``max_break`` samples joined."""
+    joined: list[tuple[int, int]] = []
+    for a, b in runs:
+        if joined and a - joined[-1][1] <= max_break:
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+    return joined
 
 
 def exercise_record(

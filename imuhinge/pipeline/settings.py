@@ -228,8 +228,17 @@ class ExerciseSettings:
     nearer is upright. ``set_break_s``: a pause between reps longer than this starts a new
     set (for the pace). Holds: ``hold_min_s`` long at least, pelvis within
     ``hold_max_tilt_deg`` of the start posture, rates averaged over 1 s below
-    ``hold_max_rate_dps``. ``bridge_target_percentile``: a bridge's straight-hip target
-    is this percentile of the recording's rep extensions (most reps are good).
+    ``hold_max_rate_dps``; offline, breaks up to ``hold_max_break_s`` do not end a hold, and
+    it must last ``hold_min_target_fraction`` of the target and ``hold_min_longest_fraction``
+    of the longest hold. ``bridge_target_percentile``: a bridge's straight-hip target is
+    this percentile of the set's rep extensions (most reps are good).
+    Rep finding (``exercise.segmentation_for``): lying or kneeling drills need a rise of
+    ``lying_kneeling_min_peak_deg``; they and drills checking ``short_of_neutral`` need
+    ``short_stop_min_prominence_deg`` of prominence. Side bend (``exercise.refine_left_axes``,
+    ``exercise.side_bend_deg``): the left axis is refitted from at least ``refine_min_reps``
+    reps, turning at most ``refine_max_turn_deg`` about up, over the reps whose own axis is
+    within ``refine_inlier_deg`` of the median rep's; the thorax's frontal tilt counts
+    where its tilt is within ``side_bend_max_trunk_tilt_deg``.
     """
 
     walk_band_hz: tuple[float, float] = (1.2, 3.0)
@@ -243,7 +252,16 @@ class ExerciseSettings:
     hold_min_s: float = 5.0
     hold_max_tilt_deg: float = 15.0
     hold_max_rate_dps: float = 20.0
+    hold_max_break_s: float = 1.5
+    hold_min_target_fraction: float = 0.5
+    hold_min_longest_fraction: float = 0.5
     bridge_target_percentile: float = 90.0
+    lying_kneeling_min_peak_deg: float = 8.0
+    short_stop_min_prominence_deg: float = 5.0
+    refine_min_reps: int = 3
+    refine_max_turn_deg: float = 30.0
+    refine_inlier_deg: float = 5.0
+    side_bend_max_trunk_tilt_deg: float = 70.0
 
 
 @dataclass(frozen=True)

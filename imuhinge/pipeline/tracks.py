@@ -212,3 +212,23 @@ def _fallback_forward_sign(
     if forward_like_deg is not None:
         return forward_sign_like(sagittal_deg, forward_like_deg, stream.valid)
     return forward_sign_from_dwell(sagittal_deg, stream.valid, fallback)
+
+
+def retrack_with_rotation(
+    track: SegmentTrack,
+    rotation_segment_sensor: np.ndarray,
+    window: tuple[int, int],
+    quiet: np.ndarray,
+    settings: PipelineSettings,
+    bridge_gaps: bool,
+) -> SegmentTrack:
+    """``track`` again from step 3 with other segment axes (same stream, bias and up).
+
+    Used when the left axis is re-estimated after the reps are known
+    (``pipeline.exercise.refine_left_axes``); quiet-standing calibration with a gyroscope only.
+    """
+    calibration = replace(track.calibration, rotation_segment_sensor=rotation_segment_sensor)
+    quaternions = _orientation(track.stream, calibration, quiet, settings)
+    angles = segment_angles(quaternions, track.stream.rate_hz, window, settings.filter,
+                            valid=track.stream.valid if bridge_gaps else None)
+    return SegmentTrack(track.stream, calibration, quaternions, angles)
