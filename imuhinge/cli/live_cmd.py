@@ -4,6 +4,11 @@ With ``--simulate`` the simulator's session is played in real time (or faster) t
 the same path a sensor's samples take. Without it, ``--pelvis`` (and optionally
 ``--thorax``) are connected over Bluetooth (``imuhinge.live.ble_source``) and their samples
 take that same path; a sensor that cannot be reached ends the command with status 2.
+
+``--exercise NAME`` names the drill (``imuhinge exercises`` lists them; default the
+kettlebell deadlift, the analysis as it was before drills were named): the screen shows
+its title, cue and target, each rep is judged by its checks, the recording names it, and
+with ``--simulate`` the simulated session is of that drill.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import argparse
 import time
 
 from ..errors import BadInputError
-from .analyse_cmd import add_threshold_options, thresholds_from
+from .analyse_cmd import DEFAULT_EXERCISE, add_threshold_options, thresholds_from
 from .simulate_cmd import _number, _sensors, _whole_number
 
 
@@ -46,9 +51,30 @@ def register(commands) -> None:
     parser.add_argument("--json", metavar="OUT", help="write the end-of-session analysis JSON")
     parser.add_argument("--plot", metavar="PNG", help="write the end-of-session plot")
     parser.add_argument("--report", metavar="HTML", help="write the end-of-session HTML report")
-    parser.add_argument("--target-reps", metavar="N", default="10", help="reps in the set (default 10)")
+    parser.add_argument("--exercise", metavar="NAME",
+                        help="the drill ('imuhinge exercises' lists them): its cue, target and checks "
+                        f"(default {DEFAULT_EXERCISE}); with --simulate, the drill simulated (without "
+                        "it, the mixed deadlift session)")
+    parser.add_argument("--target-reps", metavar="N",
+                        help="reps in the set (default: the drill's target, 15)")
     add_threshold_options(parser)
     parser.set_defaults(handler=run)
+
+
+def exercise_and_target(args: argparse.Namespace):
+    """The drill's profile and the set's target reps (None for a hold) from the options."""
+    from ..exercises import profile_named
+
+    profile = profile_named((args.exercise or DEFAULT_EXERCISE).strip())
+    if profile.kind == "hold":
+        if args.target_reps is not None:
+            raise BadInputError(
+                f"{profile.name} is a hold of {profile.target_hold_s:g} s, not reps; leave out --target-reps"
+            )
+        return profile, None
+    if args.target_reps is None:
+        return profile, profile.target_reps
+    return profile, max(1, _whole_number(args.target_reps, "--target-reps"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +110,7 @@ def run_sensors(args: argparse.Namespace) -> int:
     duration_s = _number(args.duration, "--duration")
     if duration_s is not None and duration_s <= 0:
         raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")
-    target = _whole_number(args.target_reps, "--target-reps")
+    profile, target = exercise_and_target(args)
     targets = {"pelvis": args.pelvis}
     if args.thorax:
         if args.thorax.strip().lower() == args.pelvis.strip().lower():
@@ -101,9 +127,10 @@ def run_sensors(args: argparse.Namespace) -> int:
             sensor_names=dict(targets),
             rates_hz={label: float(rate_hz or 0.0) for label in targets},  # replaced by the links' own
             out_path=out,
-            thresholds=thresholds_from(args),
+            thresholds=thresholds_from(args, profile),
             duration_s=duration_s,
-            target_reps=max(1, target),
+            target_reps=target,
+            exercise=profile,
             metadata={"transport": "Bluetooth"},
             console=console,
             json_path=args.json,
@@ -131,10 +158,11 @@ def run_simulated(args: argparse.Namespace) -> int:
     duration_s = _number(args.duration, "--duration")
     if duration_s is not None and duration_s <= 0:
         raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")
-    target = _whole_number(args.target_reps, "--target-reps")
+    profile, target = exercise_and_target(args)
     seed = _whole_number(args.seed, "--seed")
-    config = SessionConfig.random(seed=seed, sensors=_sensors(args.sensors))
+    config = SessionConfig.random(seed=seed, sensors=_sensors(args.sensors), exercise=args.exercise and profile.name)
     recording, _ = simulate_session(config)
+    what = f"exercise {config.exercise}" if config.exercise else f"scenario {config.scenario}"
     out = args.out or time.strftime("imuhinge-live-%Y%m%d-%H%M%S.csv")
     names = {label: f"simulator, seed {seed}" for label in recording.streams}
     agreement = run_live_session(
@@ -142,10 +170,11 @@ def run_simulated(args: argparse.Namespace) -> int:
         sensor_names=names,
         rates_hz={label: config.rate_hz for label in recording.streams},
         out_path=out,
-        thresholds=thresholds_from(args),
+        thresholds=thresholds_from(args, profile),
         duration_s=duration_s,
-        target_reps=max(1, target),
-        metadata={"simulated": f"seed {seed}, scenario {config.scenario}, played at {speed:g}x"},
+        target_reps=target,
+        exercise=profile,
+        metadata={"simulated": f"seed {seed}, {what}, played at {speed:g}x"},
         json_path=args.json,
         plot_path=args.plot,
         report_path=args.report,

@@ -56,3 +56,41 @@ def compare(live: list[LiveRep], offline: list[RepResult]) -> Agreement:
     pairs = match_reps(live, offline)
     agreed = sum(set(l.flags) == set(o.flags) for l, o in pairs)
     return Agreement(len(offline), len(live), len(pairs), agreed)
+
+
+@dataclass(frozen=True)
+class HoldAgreement:
+    """A hold drill's holds, live and in the end-of-session analysis: how many, the time
+    held in each (s), how many were matched (they overlap) and how many of those had the
+    same verdict (``unsteady`` or not)."""
+
+    offline_holds: int
+    live_holds: int
+    offline_s: float
+    live_s: float
+    matched: int
+    agreed: int
+
+    def sentence(self) -> str:
+        if not self.offline_holds and not self.live_holds:
+            return "No hold was found, live or in the end-of-session analysis."
+        return (
+            f"Live timing: {self.live_s:.0f} s held in {self.live_holds} hold(s); the end-of-session "
+            f"analysis: {self.offline_s:.0f} s in {self.offline_holds}. The steadiness verdict agreed on "
+            f"{self.agreed} of {self.offline_holds} hold(s)."
+        )
+
+
+def compare_holds(live: list, offline: list) -> HoldAgreement:
+    """``HoldAgreement`` of two lists of ``pipeline.exercise.Hold`` (matched as reps are)."""
+    used, agreed, matched = set(), 0, 0
+    for hold in offline:
+        shared = [(overlap_s(h.start_s, h.end_s, hold.start_s, hold.end_s), i) for i, h in enumerate(live) if i not in used]
+        best = max(shared, default=(0.0, None))
+        if best[0] > 0.0:
+            used.add(best[1])
+            matched += 1
+            agreed += set(live[best[1]].flags) == set(hold.flags)
+    return HoldAgreement(
+        len(offline), len(live), sum(h.duration_s for h in offline), sum(h.duration_s for h in live), matched, agreed
+    )

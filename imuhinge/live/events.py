@@ -21,6 +21,13 @@ class LiveSettings:
     tilt has stayed within ``return_deg`` of the level it ended at for ``stay_s``;
     ``next_rise_deg``: or once the tilt has risen this much from its low after the rep
     (the next rep has begun, as in continuous swings).
+    ``axis_check_reps`` / ``axis_check_turn_deg``: after each of the first reps the left
+    axis is found again from all the movement since calibration, and taken if it turned
+    by more than this (a faulty first rep tilts it; see ``processor``).
+    ``hold_update_s``: a hold drill's holds are looked for this often; ``hold_window_s``:
+    over at most this much of the session since the last finished hold; a hold is over
+    once it ended ``hold_end_s`` ago (the stillness test averages the rates over a second
+    around each sample, so the newest half second is not settled).
     ``acc_trust_causal``: the accelerometer test of the orientation step looks back over
     its window instead of centring it (the future is not known live).
     """
@@ -33,6 +40,11 @@ class LiveSettings:
     return_deg: float = 3.0
     stay_s: float = 0.3
     next_rise_deg: float = 5.0
+    axis_check_reps: int = 5
+    axis_check_turn_deg: float = 8.0
+    hold_update_s: float = 0.25
+    hold_window_s: float = 90.0
+    hold_end_s: float = 1.5
 
 
 @dataclass(frozen=True)

@@ -42,13 +42,46 @@ What cannot be done as offline does it, and is done here instead:
 - the gyroscope bias is the calibration's, not followed through the session;
 - the accelerometer trust test and the quiet test look back over their windows, not
   around the sample; the low-pass delays the angles by about 40 ms;
-- the left axis comes from the first rep(s), not from the whole session;
+- the left axis comes from the first rep(s), not from the whole session; after each of
+  the next few reps it is found again from everything since calibration, and taken only
+  if it turned by more than ``axis_check_turn_deg`` (a first rep that bent to the side
+  or twisted tilts it by 10° or more, and every later rep would then read as side bend;
+  smaller changes are left alone, as the angles would shift mid-set for nothing);
 - inside a long data gap the orientation is held (no interpolated rates are integrated),
   and the AHRS restarts at the first still sample after it, as offline;
 - the end of a swing's settling is looked for only until the rep is emitted;
 - saturation is judged only in the end-of-session analysis.
 The end-of-session analysis of the recording is the reference; the live verdicts are the
 quick feedback.
+
+The drill (``exercise``, an ``imuhinge.exercises`` profile; None is the kettlebell deadlift's
+analysis as it was before drills were named) changes what ``pipeline.exercise`` changes
+offline, with its own functions:
+- calibration is the same quiet test in any posture, so a lying or kneeling drill
+  calibrates in its start posture;
+- **direction**: once the left axis is known, a ``backward`` drill (the bridge) turns the
+  pelvis's angles round (``exercise.direction_sign``), so its reps are negative tilts, and
+  reps are looked for on the tilt turned the drill's way; away from standing, or for a
+  backward drill, the thorax's forward is the side on which it moves with the pelvis
+  (``fallback.forward_sign_like``, over calibration to the first rep instead of the whole
+  recording). Lying or kneeling, no one-sensor estimate of the lower back is made, as offline;
+- **metrics and checks**: on the rep's own window, as offline, the side bend of a
+  one-sided drill (``exercise.with_side_bend``) and a bridge's arching over the whole rep
+  (``with_whole_rep_lockout``); on the reps so far (``exercise.add_rep_metrics``, then
+  ``drop_unchecked`` and ``apply_checks``): a rep's depth change is against the median of its
+  set's reps up to it (the first rep of a set has 0%), its pace is that of the set so
+  far, and a bridge's straight-hip target is the percentile of the reps so far (the
+  profile's smallest expected extension until three reps are in), where offline uses
+  the whole set and recording;
+- **rep finding** uses the drill's segmentation (``exercise.segmentation_for``: smaller
+  reps count lying or kneeling);
+- **holds** (``kind = "hold"``): no reps are looked for. ``exercise.find_holds`` runs
+  every ``hold_update_s`` on the stretch since the last finished hold (and, as offline,
+  after the calibration standing: the first quiet stretch, up to ``max_quiet_used_s``),
+  and ``hold_now_s`` is the hold under way. No rep shows the left axis, so each segment's sagittal angle is
+  taken along the direction in which it sways most over that stretch (the provisional
+  frame's tilt projected on its principal direction): the same angle, up to its sign,
+  when the sway is forward and back, as the simulator's and a person's is.
 """
 
 from __future__ import annotations
@@ -62,6 +95,8 @@ from ..recording import SensorStream
 from ..recording.columns import PELVIS, THORAX
 from ..settings import Thresholds
 from ..pipeline import one_sensor
+from ..exercises import ExerciseProfile
+from ..pipeline import exercise as drill
 from ..pipeline.accelerometer_only import causal_gravity_direction, mediolateral_axis_from_gravity, tilt_quaternions
 from ..pipeline.analyse import DEFAULT_SETTINGS, merge_intervals_s, rep_finding_tilt_deg
 from ..pipeline.angles import SegmentAngles, lumbar_flexion_deg
@@ -73,6 +108,7 @@ from ..pipeline.calibration import (
     mediolateral_axis,
     quiet_mask,
 )
+from ..pipeline.fallback import forward_sign_like
 from ..pipeline.metrics import RepTraces, measure_rep
 from ..pipeline.orientation import OrientationFilter
 from ..pipeline.reps import RepSpan, detect_reps
@@ -156,9 +192,11 @@ class LiveProcessor:
     Parameters: the sensors used (``pelvis`` first, optionally ``thorax``), the judgement
     ``thresholds``, the shared pipeline ``settings``, the live-only ``live`` settings, and
     which sensors have no gyroscope (``accelerometer_only``: their tilt comes from the
-    low-passed accelerometer, ``pipeline.accelerometer_only``, as offline).
+    low-passed accelerometer, ``pipeline.accelerometer_only``, as offline), and the drill
+    (``exercise``; None: hinges from standing judged for rounding and arching only).
     Feed samples with ``feed``; it returns the reps finished by that block. ``state``,
-    ``calibration_left_s``, ``current`` and ``reps`` are for the screen.
+    ``calibration_left_s``, ``current``, ``reps`` and, for a hold, ``holds`` and
+    ``hold_now_s`` are for the screen.
     """
 
     def __init__(
@@ -168,10 +206,25 @@ class LiveProcessor:
         settings: PipelineSettings = DEFAULT_SETTINGS,
         live: LiveSettings = LiveSettings(),
         accelerometer_only: tuple[str, ...] = (),
+        exercise: ExerciseProfile | None = None,
     ):
         if not sensors or sensors[0] != PELVIS or any(s not in (PELVIS, THORAX) for s in sensors):
             raise ValueError(f"sensors must be ({PELVIS!r},) or ({PELVIS!r}, {THORAX!r}), got {sensors}")
         self.sensors = tuple(sensors)
+        self.exercise = exercise
+        self.sign = drill.direction_sign(exercise)
+        self.holding = exercise is not None and exercise.kind == "hold"
+        self._segmentation = drill.segmentation_for(exercise, settings)
+        self.holds: list[drill.Hold] = []
+        """Finished holds (a hold drill), as ``exercise.find_holds`` measures them."""
+        self.hold_now_s = 0.0
+        """Seconds of the hold under way (0 when none is)."""
+        self.hold_sway_now_deg = 0.0
+        self._hold_from = 0
+        self._standing_end: int | None = None
+        self._hold_checked = 0
+        self._spans: list[RepSpan] = []
+        self._measured: list = []
         self.thresholds = thresholds
         self.settings = settings
         self.live = live
@@ -198,7 +251,8 @@ class LiveProcessor:
             return self
         if self._clock_start_s is not None:
             raise RuntimeError("with_accelerometer_only() after samples were fed")
-        return LiveProcessor(self.sensors, self.thresholds, self.settings, self.live, accelerometer_only=labels)
+        return LiveProcessor(self.sensors, self.thresholds, self.settings, self.live, accelerometer_only=labels,
+                             exercise=self.exercise)
 
     # ------------------------------------------------------------------ input
     def feed(self, sensor: str, time_s, acc_g, gyr_dps) -> list[LiveRep]:
@@ -272,6 +326,9 @@ class LiveProcessor:
         if self._calibration_window is None:
             return []
         self._orient(self._oriented, self._ticks)
+        if self.holding:
+            self._follow_holds(final)
+            return []
         return self._emit_reps(final)
 
     def _horizon_s(self, final: bool) -> float | None:
@@ -348,6 +405,7 @@ class LiveProcessor:
         self._calibration_window = window
         self._oriented = start
         self._search_from = stop
+        self._hold_from = self._hold_checked = stop
         self.calibration_left_s = 0.0
         self.state = READY
 
@@ -424,10 +482,24 @@ class LiveProcessor:
         filtered, s.filter_state = sosfilt(self._sos, raw, axis=0, zi=s.filter_state)
         return filtered
 
-    def _find_axes(self) -> bool:
-        """Left axis and its sign for every sensor, from calibration to now; True if found."""
+    def _find_axes(self, min_turn_deg: float = 0.0) -> bool:
+        """Left axis and its sign for every sensor, from calibration to now; True if found.
+
+        ``min_turn_deg``: with the axes already known, keep them unless the pelvis's new
+        left axis is more than this far from the current one (see ``LiveSettings.axis_check_reps``).
+        """
         start = self._calibration_window[0]
         cal = self.settings.calibration
+        if self.axes_known and min_turn_deg > 0:
+            s = self._s[PELVIS]
+            if not s.gyroscope:
+                return False
+            gyr = s.gyr_dps.array[start : self._ticks] - s.calibration.gyro_bias_dps
+            left, found = mediolateral_axis(gyr, s.calibration.up_sensor, s.valid.array[start : self._ticks],
+                                            self.rate_hz, cal)
+            cosine = abs(float(left @ s.calibration.rotation_segment_sensor[1]))
+            if not found or np.degrees(np.arccos(min(1.0, cosine))) <= min_turn_deg:
+                return False
         for s in self._s.values():
             valid = s.valid.array[start : self._ticks]
             if s.gyroscope:
@@ -444,8 +516,24 @@ class LiveProcessor:
             rotation = segment_from_sensor(s.calibration.up_sensor, left)
             if found and forward_sign(s.acc_g.array[start : self._ticks], rotation, self.rate_hz, cal) < 0:
                 rotation = segment_from_sensor(s.calibration.up_sensor, -left)
+            if s.label == PELVIS and self.sign < 0:  # a backward drill: its reps are negative tilts
+                rotation = _half_turn(rotation, s.calibration.up_sensor)
             s.calibration = replace(s.calibration, rotation_segment_sensor=rotation, axis_found=found)
             s.turn_z = rotation @ s.rotation_provisional.T
+        thorax = self._s.get(THORAX)
+        if thorax is not None and self.exercise is not None and (
+            self.exercise.start_posture != "standing" or self.sign < 0
+        ):
+            pelvis = self._s[PELVIS]
+            valid = pelvis.valid.array[start : self._oriented] & thorax.valid.array[start : self._oriented]
+            like = forward_sign_like(
+                self._angles_unfiltered(thorax, start, self._oriented)[:, 0],
+                self._angles_unfiltered(pelvis, start, self._oriented)[:, 0], valid,
+            )
+            if like < 0:
+                rotation = _half_turn(thorax.calibration.rotation_segment_sensor, thorax.calibration.up_sensor)
+                thorax.calibration = replace(thorax.calibration, rotation_segment_sensor=rotation)
+                thorax.turn_z = rotation @ thorax.rotation_provisional.T
         stop_calibration = self._calibration_window[1]
         for s in self._s.values():
             s.zero_deg = np.mean(self._angles_unfiltered(s, start, stop_calibration), axis=0)
@@ -469,7 +557,7 @@ class LiveProcessor:
             offset = self._calibration_window[0]
             first = max(self._search_from, self._ticks - int(self.live.window_s * self.rate_hz))
             trace = _causal_lowpass(magnitude[first - offset :], self._sos)
-            spans = detect_reps(trace, self.rate_hz, self.settings.segmentation)
+            spans = detect_reps(trace, self.rate_hz, self._segmentation)
             if not any(self._ended(trace, spans, k, final) for k in range(len(spans))):
                 return []
             if not self._find_axes():
@@ -479,13 +567,15 @@ class LiveProcessor:
         while True:
             window = self._window(self._search_from)
             pelvis, thorax = window
-            tilt = rep_finding_tilt_deg(pelvis, thorax, self.settings)
-            spans = detect_reps(tilt, self.rate_hz, self.settings.segmentation)
+            tilt = self.sign * rep_finding_tilt_deg(pelvis, thorax, self.settings)
+            spans = detect_reps(tilt, self.rate_hz, self._segmentation)
             if not spans or not self._ended(tilt, spans, 0, final):
                 return emitted
             span = spans[0]
-            emitted.append(self._judge(span, pelvis, thorax))
+            emitted.append(self._judge(span, pelvis, thorax, self._search_from - self._calibration_window[0]))
             self._search_from += span.end_index
+            if len(self.reps) <= self.live.axis_check_reps:
+                self._find_axes(self.live.axis_check_turn_deg)
 
     def _ended(self, tilt: np.ndarray, spans: list[RepSpan], k: int, final: bool) -> bool:
         """Whether rep ``k`` of ``spans`` is over (see ``LiveSettings``)."""
@@ -524,8 +614,12 @@ class LiveProcessor:
             )
         return tracks[PELVIS], tracks.get(THORAX)
 
-    def _judge(self, span: RepSpan, pelvis: SegmentTrack, thorax: SegmentTrack | None) -> LiveRep:
-        """Steps 6–7 for one rep of the window, as ``analyse_recording`` does them."""
+    def _judge(self, span: RepSpan, pelvis: SegmentTrack, thorax: SegmentTrack | None, offset: int) -> LiveRep:
+        """Steps 6–7 for one rep of the window, as ``analyse_recording`` does them.
+
+        ``offset``: the window's first tick, counted from the start of calibration (where
+        the kept angles start), so the drill's metrics can see the reps so far.
+        """
         number = len(self.reps) + 1
         time_s = pelvis.stream.time_s
         if thorax is not None:
@@ -533,7 +627,7 @@ class LiveProcessor:
             traces = RepTraces(
                 time_s, pelvis.angles.sagittal_deg, trunk, lumbar_flexion_deg(trunk, pelvis.angles.sagittal_deg),
                 MEASURED, thorax.angles.frontal_deg, pelvis.angles.heading_deg,
-                valid=pelvis.stream.valid & thorax.stream.valid,
+                valid=pelvis.stream.valid & thorax.stream.valid, rep_sign=self.sign,
             )
             rep = measure_rep(number, span, traces, self.settings.metrics)
             gaps = merge_intervals_s(pelvis.stream.gaps_s + thorax.stream.gaps_s)
@@ -541,21 +635,114 @@ class LiveProcessor:
             traces = RepTraces(
                 time_s, pelvis.angles.sagittal_deg, None, None, ESTIMATED,
                 pelvis.angles.frontal_deg, pelvis.angles.heading_deg, lockout_measurable=False,
-                valid=pelvis.stream.valid,
+                valid=pelvis.stream.valid, rep_sign=self.sign,
             )
-            rep = one_sensor.estimate_reps([measure_rep(number, span, traces, self.settings.metrics)], [span], pelvis, None)[0]
+            rep = measure_rep(number, span, traces, self.settings.metrics)
+            if self.exercise is None or self.exercise.start_posture == "standing":
+                rep = one_sensor.estimate_reps([rep], [span], pelvis, None)[0]
             gaps = pelvis.stream.gaps_s
         pelvis_gyroscope = self._s[PELVIS].gyroscope
         if not pelvis_gyroscope:  # no heading without a gyroscope; alone, nothing to judge the back by
             rep = replace(rep, rotation_deg=None)
             if thorax is None:
                 rep = replace(rep, lumbar_flexion_deg=None, trunk_inclination_deg=None, hinge_ratio=None)
+        if self.exercise is not None:
+            tracks = {PELVIS: pelvis} if thorax is None else {PELVIS: pelvis, THORAX: thorax}
+            if drill.judges_frontal(self.exercise):
+                rep = drill.with_side_bend([rep], [span], tracks, self.settings.exercise)[0]
+            rep = drill.with_whole_rep_lockout([rep], [span], traces.lumbar_flexion_deg, self.exercise)[0]
+            rep = self._with_drill_metrics(rep, span, offset)
         judged = judge_rep(rep, self.thresholds, gaps)
+        if self.exercise is not None:
+            judged = drill.apply_checks(drill.drop_unchecked(judged, self.exercise), self.exercise, self.sensors)
         if not pelvis_gyroscope and thorax is None:
             judged = not_judged_without_gyroscope(judged)
         live_rep = LiveRep.from_result(judged, emitted_s=self.processed_s)
         self.reps.append(live_rep)
         return live_rep
+
+
+    def _with_drill_metrics(self, rep, span: RepSpan, offset: int):
+        """``rep`` with the drill's metrics (``exercise.add_rep_metrics``) over the reps so far."""
+        self._spans.append(RepSpan(span.start_index + offset, span.bottom_index + offset, span.end_index + offset))
+        self._measured.append(rep)
+        pelvis_tilt = self._s[PELVIS].angles_deg.array[:, 0]
+        return drill.add_rep_metrics(
+            self._measured, self._spans, pelvis_tilt, self.rate_hz, self.exercise,
+            self.settings.metrics.lockout_from_fraction, self.settings.exercise,
+        )[-1]
+
+    # ------------------------------------------------------------------ holds
+    def _follow_holds(self, final: bool) -> None:
+        """Holds finished since the last one, and the one under way (see the module docstring)."""
+        every = int(round(self.live.hold_update_s * self.rate_hz))
+        if not final and self._ticks - self._hold_checked < every:
+            return
+        self._hold_checked = self._ticks
+        if self._standing_end is None:
+            self._standing_end = self._calibration_standing_end(final)
+            if self._standing_end is None:
+                return
+            self._hold_from = max(self._hold_from, self._standing_end)
+        longest = int(round(self.live.hold_window_s * self.rate_hz))
+        first = max(self._hold_from, self._ticks - longest)
+        if self._ticks - first < 2:
+            return
+        tracks = self._hold_tracks(first)
+        holds = drill.find_holds(tracks, (0, 0), self.exercise, self.settings.exercise)
+        last_s = self._clock_start_s + (self._ticks - 1) / self.rate_hz
+        self.hold_now_s, self.hold_sway_now_deg = 0.0, 0.0
+        for hold in holds:
+            if hold.end_s >= last_s - self.live.hold_end_s and not final:
+                self.hold_now_s, self.hold_sway_now_deg = hold.duration_s, hold.sway_deg
+                break
+            self.holds.append(hold)
+            self._hold_from = int(round((hold.end_s - self._clock_start_s) * self.rate_hz)) + 1
+
+    def _calibration_standing_end(self, final: bool) -> int | None:
+        """Where offline's calibration standing ends (``calibration.standing_window``: the
+        first quiet stretch, at most ``max_quiet_used_s`` of it), once that is known; holds
+        are timed after it, as ``exercise.find_holds`` times them offline."""
+        start = self._calibration_window[0]
+        cap = start + int(round(self.settings.calibration.max_quiet_used_s * self.rate_hz))
+        quiet = np.logical_and.reduce([s.quiet.array[start : self._ticks] for s in self._s.values()])
+        moved = np.flatnonzero(~quiet)
+        if moved.size and start + int(moved[0]) <= cap:
+            return start + int(moved[0])
+        return cap if self._ticks >= cap or final else None
+
+    def _hold_tracks(self, first: int) -> dict[str, SegmentTrack]:
+        """Ticks [first, now) of every sensor as ``SegmentTrack``s for ``exercise.find_holds``:
+        bias-corrected rates, and as sagittal angle the provisional frame's tilt (zeroed on
+        calibration, low-passed) along the direction it varies most over these ticks."""
+        offset, (start, stop) = self._calibration_window[0], self._calibration_window
+        time_s = self._clock_start_s + np.arange(first, self._ticks) / self.rate_hz
+        tracks: dict[str, SegmentTrack] = {}
+        for label, s in self._s.items():
+            rotation = quaternions_to_matrices(s.quaternions.array[start - offset : stop - offset])
+            zero = np.mean(np.column_stack(sagittal_frontal_heading_deg(rotation))[:, :2], axis=0)
+            quaternions = s.quaternions.array[first - offset : self._ticks - offset]
+            rotation = quaternions_to_matrices(quaternions)
+            tilt = np.column_stack(sagittal_frontal_heading_deg(rotation))[:, :2] - zero
+            tilt = np.column_stack([_causal_lowpass(tilt[:, k], self._sos) for k in range(2)])
+            centred = tilt - np.mean(tilt, axis=0)
+            _, vectors = np.linalg.eigh(centred.T @ centred)
+            along = tilt @ vectors[:, -1]
+            valid = s.valid.array[first : self._ticks]
+            stream = UniformStream(
+                time_s=time_s, acc_g=s.acc_g.array[first : self._ticks],
+                gyr_dps=s.gyr_dps.array[first : self._ticks] - s.calibration.gyro_bias_dps,
+                valid=valid, rate_hz=self.rate_hz, gaps_s=_gaps_s(time_s, valid, self.rate_hz),
+            )
+            zeros = np.zeros_like(along)
+            tracks[label] = SegmentTrack(stream, s.calibration, quaternions, SegmentAngles(along, zeros, zeros))
+        return tracks
+
+
+def _half_turn(rotation_segment_sensor: np.ndarray, up_sensor: np.ndarray) -> np.ndarray:
+    """The segment frame turned half round about up: forward and left reversed, so sagittal
+    and frontal angles change sign (as ``exercise.orient_for_exercise`` turns them offline)."""
+    return segment_from_sensor(up_sensor, -rotation_segment_sensor[1])
 
 
 def _trailing_quiet(stream: UniformStream, settings, width: int) -> np.ndarray:

@@ -21,7 +21,7 @@ from rich.text import Text
 from ..protocols.samples import SampleBlock
 from ..recording.live_writer import LiveRecordingSummary, LiveRecordingWriter, SensorInfo
 from ..settings import Thresholds
-from .agreement import Agreement, compare
+from .agreement import Agreement, compare, compare_holds
 from .events import LiveRep
 from .processor import LiveProcessor
 from .view import LiveStatus, LiveView
@@ -35,6 +35,8 @@ class SessionOutcome:
     recording: LiveRecordingSummary | None = None
     stopped_by: str = "end of data"
     elapsed_s: float = 0.0
+    holds: list = field(default_factory=list)
+    """A hold drill's holds, as the live processor timed them."""
 
 
 async def stream_session(
@@ -86,6 +88,7 @@ async def stream_session(
             writer.open()
         else:
             flusher.cancel()
+        outcome.holds = list(processor.holds)
         outcome.recording = writer.close()
         status.message = "Session over: closing the recording and analysing it…"
         view.update(_fill(status, processor, writer, outcome.elapsed_s), force=True)
@@ -111,6 +114,9 @@ def _fill(status: LiveStatus, processor: LiveProcessor, writer: LiveRecordingWri
     status.axes_known = processor.axes_known
     status.current = processor.current
     status.reps = processor.reps
+    status.holds = list(processor.holds)
+    status.hold_done_s = sum(hold.duration_s for hold in processor.holds)
+    status.hold_now_s = processor.hold_now_s
     return status
 
 
@@ -131,10 +137,15 @@ def finish_session(
     json_path: str | None = None,
     plot_path: str | None = None,
     report_path: str | None = None,
+    exercise=None,
+    holds: list | None = None,
 ) -> Agreement | None:
     """The end-of-session analysis of the recording at ``path``, its outputs, and how far
     the live verdicts agreed with it. Returns None when the recording cannot be analysed
-    (too short, no quiet standing); the reason is printed and the recording kept."""
+    (too short, no quiet standing); the reason is printed and the recording kept.
+
+    ``exercise``: the drill's profile, analysed as the live processor judged it; for a
+    hold, ``holds`` are the live holds, compared with the analysis's."""
     from ..errors import AnalysisError
     from ..pipeline.analyse import analyse_recording
     from ..recording import read_recording
@@ -151,13 +162,16 @@ def finish_session(
     )
     recording = read_recording(path)
     try:
-        analysis = analyse_recording(recording, thresholds)
+        analysis = analyse_recording(recording, thresholds, exercise=exercise)
     except AnalysisError as exc:
         console.print(Text(f"The recording could not be analysed: {exc}", style="yellow"))
         return None
     write_outputs(analysis, json_path=json_path, plot_path=plot_path, report_path=report_path, console=console)
     agreement = compare(outcome.reps, analysis.reps)
-    console.print(Text(agreement.sentence(), style="bold"))
+    if exercise is not None and exercise.kind == "hold":
+        console.print(Text(compare_holds(holds or [], analysis.holds or []).sentence(), style="bold"))
+    else:
+        console.print(Text(agreement.sentence(), style="bold"))
     return agreement
 
 
@@ -174,7 +188,8 @@ def run_live_session(
     out_path: str | Path,
     thresholds: Thresholds = Thresholds(),
     duration_s: float | None = None,
-    target_reps: int = 10,
+    target_reps: int | None = None,
+    exercise=None,
     metadata: dict[str, str] | None = None,
     console: Console | None = None,
     json_path: str | None = None,
@@ -185,16 +200,26 @@ def run_live_session(
 
     ``sensor_names`` maps ``pelvis`` (and optionally ``thorax``) to a name to show;
     ``rates_hz`` gives each sensor's nominal rate (Hz, for the metadata and lost counts).
+    ``exercise``: the drill's profile (None: the kettlebell deadlift's analysis as before
+    drills were named); the screen shows its title, cue and target, the processor and the
+    end-of-session analysis judge by it, and the recording names it (``# exercise: NAME``)
+    so that a later ``imuhinge analyse`` of the file does too. ``target_reps``: the set's
+    reps (default: the drill's, else 10).
     Ctrl-C ends the streaming part; the recording and its analysis still follow.
     """
 
     console = console or Console(highlight=False)
     labels = tuple(sensor_names)
-    writer = LiveRecordingWriter(out_path, metadata or {}, sensor_infos(sensor_names, rates_hz))
-    processor = LiveProcessor(labels, thresholds)
+    metadata = dict(metadata or {})
+    if exercise is not None:
+        metadata["exercise"] = exercise.name
+    writer = LiveRecordingWriter(out_path, metadata, sensor_infos(sensor_names, rates_hz))
+    processor = LiveProcessor(labels, thresholds, exercise=exercise)
+    if target_reps is None:
+        target_reps = exercise.target_reps if exercise is not None else 10
     status = LiveStatus(
         sensor_names=dict(sensor_names), recording_path=str(out_path), target_reps=target_reps,
-        max_lumbar_flexion_deg=thresholds.max_lumbar_flexion_deg,
+        max_lumbar_flexion_deg=thresholds.max_lumbar_flexion_deg, exercise=exercise,
     )
     outcome = SessionOutcome()
     try:
@@ -205,4 +230,5 @@ def run_live_session(
     console.line()
     if outcome.recording is None:
         return None
-    return finish_session(out_path, outcome, thresholds, console, json_path, plot_path, report_path)
+    return finish_session(out_path, outcome, thresholds, console, json_path, plot_path, report_path,
+                          exercise=exercise, holds=outcome.holds)
