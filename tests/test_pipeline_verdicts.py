@@ -46,3 +46,15 @@ def test_a_rep_in_a_long_gap_is_not_judged():
 def test_thresholds_are_the_users():
     rep = judge_rep(_rep(lumbar_flexion_deg=25.0), Thresholds(max_lumbar_flexion_deg=30.0), [])
     assert "rounded" not in rep.flags
+
+
+def test_a_value_just_over_the_limit_is_not_shown_as_the_limit():
+    from imuhinge.exercises import profile_named
+    from imuhinge.pipeline.verdicts import overextended_reason, rounded_reason
+
+    assert "rounded by 20.4° (limit 20°)" in rounded_reason(20.4, 20.0, estimated=False)
+    assert "rounded by 27° (limit 20°)" in rounded_reason(27.2, 20.0, estimated=False)
+    assert "arched by 10.3° at the top of the rep (limit 10°)" in overextended_reason(10.3, 10.0)
+    side = next(c for c in profile_named("suitcase-deadlift").checks if c.flag == "side_bend")
+    assert side.sentence(10.4).startswith("You bent 10.4° to the side (limit 10°)")
+    assert side.sentence(14.6).startswith("You bent 15° to the side (limit 10°)")

@@ -67,7 +67,12 @@ class Check:
         return self.above if self.above is not None else self.below
 
     def sentence(self, value: float) -> str:
-        return self.reason.format(value=f"{value:.0f}", limit=f"{self.limit:.0f}")
+        """The reason with ``value`` filled in: whole numbers, or one decimal where a whole
+        number would read as the limit itself ("10.4° (limit 10°)", not "10° (limit 10°)")."""
+        shown = f"{value:.0f}"
+        if float(shown) == round(self.limit):
+            shown = f"{value:.1f}"
+        return self.reason.format(value=shown, limit=f"{self.limit:.0f}")
 
 
 @dataclass(frozen=True)

@@ -78,20 +78,27 @@ def overlapping_gap_s(start_s: float, end_s: float, gaps_s: list[tuple[float, fl
 def rounded_reason(flexion_deg: float, limit_deg: float, estimated: bool) -> str:
     if estimated:
         return (
-            f"Your lower back probably rounded, by an estimated {flexion_deg:.0f}° "
+            f"Your lower back probably rounded, by an estimated {_beyond(flexion_deg, limit_deg)}° "
             f"(limit {limit_deg:.0f}°): keep your back long and push the hips back."
         )
     return (
-        f"Your lower back rounded by {flexion_deg:.0f}° (limit {limit_deg:.0f}°): "
+        f"Your lower back rounded by {_beyond(flexion_deg, limit_deg)}° (limit {limit_deg:.0f}°): "
         "keep your back long and push the hips back."
     )
 
 
 def overextended_reason(extension_deg: float, limit_deg: float) -> str:
     return (
-        f"Your lower back arched by {extension_deg:.0f}° as you stood up (limit {limit_deg:.0f}°): "
-        "finish tall by squeezing your buttocks, without leaning back."
+        f"Your lower back arched by {_beyond(extension_deg, limit_deg)}° at the top of the rep "
+        f"(limit {limit_deg:.0f}°): finish by squeezing your buttocks, ribs down, without arching."
     )
+
+
+def _beyond(value_deg: float, limit_deg: float) -> str:
+    """``value_deg`` for a sentence that says it is over ``limit_deg``: whole degrees, or
+    one decimal where whole degrees would read as the limit itself ("10.4°", not "10°")."""
+    whole = f"{value_deg:.0f}"
+    return f"{value_deg:.1f}" if float(whole) <= limit_deg else whole
 
 
 def gap_reason(lost_s: float) -> str:
