@@ -156,12 +156,22 @@ class _Timeline:
         self.pause(rng.uniform(5.5, 8.0))
         if rng.random() < 0.4:
             self.rest(self.t + rng.uniform(6.0, 15.0))
-        sets: list[SetPlan] = []
         planned_sets = int(rng.integers(1, 4))
+        return self.lay_out_sets(
+            lambda index, start_s, limit_s: _draw_set(rng, scenario, index, start_s, limit_s),
+            planned_sets, duration_s,
+        )
+
+    def lay_out_sets(self, draw_set, planned_sets: int, duration_s: float | None) -> list[SetPlan]:
+        """Sets one after another with rests between, ``planned_sets`` of them (or until
+        ``duration_s``), then rest to the end; ``draw_set(index, start_s, limit_s)`` draws
+        one set (None when no set fits before ``limit_s``). Returns the sets."""
+        rng = self.rng
+        sets: list[SetPlan] = []
         while duration_s is not None or len(sets) < planned_sets:
             set_start_s = self.t + rng.uniform(2.0, 4.0)
             limit_s = None if duration_s is None else duration_s - 6.0
-            plan = _draw_set(rng, scenario, len(sets) + 1, set_start_s, limit_s)
+            plan = draw_set(len(sets) + 1, set_start_s, limit_s)
             if plan is None:
                 break
             self.pause(set_start_s)

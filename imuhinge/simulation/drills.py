@@ -49,7 +49,7 @@ import numpy as np
 
 from ..errors import BadInputError
 from .config import FidgetPose, Hold, RepPlan, SetPlan
-from .draw import MIN_SESSION_S, _draw_rep, _draw_style, _Timeline
+from .draw import _draw_rep, _draw_style, _Timeline
 
 FAULT_CHANCE = 0.3
 """Mean chance that a rep is faulty; it rises through a set from 0.6× to 1.4× this."""
@@ -110,29 +110,11 @@ class DrillTimeline(_Timeline):
             end_s = duration_s if duration_s is not None else self.t + rng.uniform(5.0, 15.0)
             self.rest(max(end_s, self.t))
             return []
-        sets: list[SetPlan] = []
         planned_sets = int(rng.integers(1, 3))
-        while duration_s is not None or len(sets) < planned_sets:
-            set_start_s = self.t + rng.uniform(2.0, 4.0)
-            limit_s = None if duration_s is None else duration_s - 6.0
-            plan = drill.draw_set(rng, drill, len(sets) + 1, set_start_s, limit_s)
-            if plan is None:
-                break
-            self.pause(set_start_s)
-            sets.append(plan)
-            self.t = plan.end_s
-            self.pause(plan.end_s + rng.uniform(2.0, 4.0))
-            if duration_s is None and len(sets) == planned_sets:
-                break
-            rest_s = rng.uniform(15.0, 45.0) if duration_s is None else rng.uniform(20.0, 90.0)
-            end_s = self.t + rest_s if duration_s is None else min(self.t + rest_s, duration_s)
-            self.rest(end_s)
-            if duration_s is not None and self.t >= duration_s - 15.0:
-                break
-        if duration_s is None:
-            duration_s = max(self.t + rng.uniform(3.0, 6.0), MIN_SESSION_S + rng.uniform(0.0, 20.0))
-        self.rest(duration_s)
-        return sets
+        return self.lay_out_sets(
+            lambda index, start_s, limit_s: drill.draw_set(rng, drill, index, start_s, limit_s),
+            planned_sets, duration_s,
+        )
 
 
 def _faults(rng, menu: dict[str, float], n: int, count: int) -> set[str]:
