@@ -184,8 +184,9 @@ def _draw_traces(axes: "Axes", analysis: Analysis) -> None:
         drawn.append(values)
 
     axes.axhline(0.0, color="black", linewidth=0.6, zorder=2)
-    axes.axhline(limit_deg, color=LIMIT_COLOUR, linestyle="--", linewidth=1.2, zorder=2,
-                 label=f"Rounding limit ({limit_deg:g}°)")
+    if _rounding_checked(analysis):
+        axes.axhline(limit_deg, color=LIMIT_COLOUR, linestyle="--", linewidth=1.2, zorder=2,
+                     label=f"Rounding limit ({limit_deg:g}°)")
     _set_trace_limits(axes, drawn, limit_deg)
     start_x, end_x = _time_extent(time, analysis, scale)
     axes.set_xlim(start_x, end_x)
@@ -195,7 +196,8 @@ def _draw_traces(axes: "Axes", analysis: Analysis) -> None:
     _label_reps(axes, analysis.reps, scale)
 
     axes.set_xlabel(time_label)
-    axes.set_ylabel("Angle from standing (°)" if zero_words(analysis) == "standing" else "Angle from most upright (°)")
+    zero = zero_words(analysis)
+    axes.set_ylabel(f"Angle from {'most upright' if zero.startswith('the most') else zero} (°)")
     axes.grid(axis="y", color="#e6e6e6", linewidth=0.6, zorder=0)
     legend = axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9,
                          handles=_trace_legend_handles(axes, analysis))
@@ -353,7 +355,9 @@ def _draw_rep_bars(axes: "Axes", analysis: Analysis) -> None:
     axes.bar(numbers, np.nan_to_num(flexion), width=1.0 if many else 0.8,
              color=np.where(over, BAR_OVER, BAR_OK), hatch=None if many or not estimated else "//",
              edgecolor="white", linewidth=0.0, zorder=3)
-    axes.axhline(limits.max_lumbar_flexion_deg, color=LIMIT_COLOUR, linestyle="--", linewidth=1.2, zorder=4)
+    rounding = _rounding_checked(analysis)
+    if rounding:
+        axes.axhline(limits.max_lumbar_flexion_deg, color=LIMIT_COLOUR, linestyle="--", linewidth=1.2, zorder=4)
     if has_extension:
         axes.bar(numbers, -np.nan_to_num(extension), width=0.8 if many else 0.45,
                  color=np.where(arched, LOCKOUT_OVER, LOCKOUT_OK), zorder=3)
@@ -381,9 +385,12 @@ def _draw_rep_bars(axes: "Axes", analysis: Analysis) -> None:
     handles = [
         Patch(facecolor=BAR_OK, hatch="//" if estimated else None, edgecolor="white",
               label="Peak lumbar flexion" + (" (estimated)" if estimated else "")),
-        Patch(facecolor=BAR_OVER, label=f"Over {limits.max_lumbar_flexion_deg:g}°: rounded"),
-        _line_handle(LIMIT_COLOUR, "--", f"Rounding limit ({limits.max_lumbar_flexion_deg:g}°)"),
     ]
+    if rounding:
+        handles += [
+            Patch(facecolor=BAR_OVER, label=f"Over {limits.max_lumbar_flexion_deg:g}°: rounded"),
+            _line_handle(LIMIT_COLOUR, "--", f"Rounding limit ({limits.max_lumbar_flexion_deg:g}°)"),
+        ]
     if has_extension:
         handles += [
             Patch(facecolor=LOCKOUT_OK, label="Extension at lockout"),
@@ -407,3 +414,11 @@ def _value(value: float | None) -> float:
         return math.nan
     number = float(value)
     return number if math.isfinite(number) else math.nan
+
+
+def _rounding_checked(analysis: Analysis) -> bool:
+    """False for a drill that is not judged for rounding (a bridge): no rounding limit is drawn."""
+    record = analysis.exercise
+    if not record:
+        return True
+    return "rounded" in record.get("checks_measured", []) + record.get("checks_estimated", [])

@@ -267,11 +267,13 @@ def mode_short(mode: str | Analysis) -> str:
 
 
 def zero_words(analysis: Analysis) -> str:
-    """What the angles are measured from: standing, or (no still window at all) the most
+    """What the angles are measured from: the drill's start posture (standing unless the
+    drill starts lying on the back or kneeling), or (no still window at all) the most
     upright posture reached."""
     if analysis.calibration.get("method") == "fallback-mean-gravity":
         return "the most upright posture reached"
-    return "standing"
+    posture = (analysis.exercise or {}).get("start_posture", "standing")
+    return {"lying": "lying on your back", "kneeling": "kneeling"}.get(posture, "standing")
 
 
 def duration_words(duration_s: float) -> str:
