@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -97,6 +98,8 @@ def test_live_simulate_end_to_end(tmp_path, capsys):
         assert len(recording.streams[label]) == sent
     assert report.exists()
     assert "Live feedback agreed with the end-of-session analysis on" in printed
+    started = datetime.fromisoformat(recording.metadata["start (UTC)"].replace("Z", "+00:00"))
+    assert abs((datetime.now(timezone.utc) - started).total_seconds()) < 120  # when it was recorded
 
 
 def test_ctrl_c_leaves_a_recording_and_the_analysis(tmp_path, monkeypatch, capsys):

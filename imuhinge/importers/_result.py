@@ -7,11 +7,11 @@ from pathlib import Path
 
 from ..recording import Recording
 from ..recording import columns as C
+from ..recording.columns import START_KEY
 from ._merge import MergedStream
 
 IMPORTED_KEY = "imported"
 SOURCE_KEY = "source files"
-START_KEY = "start (UTC)"
 WARNING_KEY = "import warning"
 """Metadata key of the first warning (then ``import warning 2``, …); the command line
 prints them, and reports show them with the rest of the metadata."""

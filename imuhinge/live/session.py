@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import datetime, timezone
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..protocols.samples import SampleBlock
+from ..recording.columns import START_KEY
 from ..recording.live_writer import LiveRecordingSummary, LiveRecordingWriter, SensorInfo
 from ..settings import Thresholds
 from .agreement import Agreement, compare, compare_holds
@@ -210,7 +212,8 @@ def run_live_session(
 
     console = console or Console(highlight=False)
     labels = tuple(sensor_names)
-    metadata = dict(metadata or {})
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    metadata = {START_KEY: started, **(metadata or {})}
     if exercise is not None:
         metadata["exercise"] = exercise.name
     writer = LiveRecordingWriter(out_path, metadata, sensor_infos(sensor_names, rates_hz))

@@ -15,5 +15,8 @@ FORMAT_KEY = "imuhinge-recording"
 FORMAT_VERSION = "1"
 
 ACCELEROMETER_ONLY_KEY = "accelerometer-only"
+START_KEY = "start (UTC)"
+"""Optional metadata: when the recording started, ISO 8601 in UTC (``2026-11-23T22:50:34.120Z``);
+written by the importers (from the export's epoch clock) and by live sessions."""
 """Optional metadata line ``# accelerometer-only: pelvis`` (comma-separated sensor labels):
 those sensors have no gyroscope, their gyroscope columns are written as 0.0 and ignored."""
