@@ -155,3 +155,14 @@ def test_view_shows_what_each_link_is_going_through_and_nothing_when_all_is_well
     calm = screen({"pelvis": "", "thorax": ""})
     assert "reconnecting" not in calm and "thorax:" not in calm.split("\n")[2]
     assert len(calm.splitlines()) == len(troubled.splitlines()) - 1
+
+
+def test_learning_a_sensor_has_no_gyroscope_keeps_the_drill():
+    from imuhinge.exercises import profile_named
+    from imuhinge.live.processor import LiveProcessor
+
+    bridge = profile_named("bridge")
+    processor = LiveProcessor(("pelvis",), exercise=bridge)
+    assert processor.with_accelerometer_only(()) is processor
+    changed = processor.with_accelerometer_only(("pelvis",))
+    assert changed.accelerometer_only == ("pelvis",) and changed.exercise is bridge
