@@ -239,22 +239,7 @@ def body_pose(channels: dict[str, np.ndarray], body: BodySettings, shank_tilt_ra
     com[:, 0] += foot_kg * FOOT_COM_FORWARD_M
     com /= (upper.mass_kg + shank_kg + thigh_kg + foot_kg)[:, None]
 
-    sacrum = hip + _apply(upper.r_pelvis, body.hip_to_sacrum_m)
-    t12_skin = hip + upper.t12_m + _apply(upper.r_thorax, body.t12_to_skin_m)
-
-    # Into the world: shift and bounce in the body frame, then turn with the heading.
-    offset = np.stack([np.zeros(n), channels["shift_left_m"], channels["bounce_up_m"]], axis=-1)
-    heading = segment_rotation(np.radians(channels["heading_deg"]), np.zeros(n), np.zeros(n))
-    to_world = lambda p: _apply(heading, p + offset)  # noqa: E731
-    return Pose(
-        hip_m=to_world(hip),
-        sacrum_m=to_world(sacrum),
-        t12_skin_m=to_world(t12_skin),
-        com_m=to_world(com),
-        r_pelvis=heading @ upper.r_pelvis,
-        r_thorax=heading @ upper.r_thorax,
-        shank_tilt_rad=alpha,
-    )
+    return _world_pose(channels, body, upper, hip, com, alpha)
 
 
 def _floor_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upper) -> Pose:
@@ -268,6 +253,15 @@ def _floor_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upp
     else:
         shoulder_from_hip = upper.t12_m + _apply(upper.r_thorax, SHOULDER_FROM_T12_M)
         hip = np.asarray(SHOULDER_ON_FLOOR_M) - shoulder_from_hip
+    return _world_pose(channels, body, upper, hip, hip + upper.com_m, np.zeros(n))
+
+
+def _world_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upper, hip: np.ndarray,
+                com: np.ndarray, shank_tilt_rad: np.ndarray) -> Pose:
+    """The ``Pose`` of a body whose hip and centre of mass are known in the body frame: the
+    sacrum and T12 skin points from the segments, then everything into the world (shift
+    and bounce in the body frame, then turned with the heading)."""
+    n = hip.shape[0]
     sacrum = hip + _apply(upper.r_pelvis, body.hip_to_sacrum_m)
     t12_skin = hip + upper.t12_m + _apply(upper.r_thorax, body.t12_to_skin_m)
     offset = np.stack([np.zeros(n), channels["shift_left_m"], channels["bounce_up_m"]], axis=-1)
@@ -277,10 +271,10 @@ def _floor_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upp
         hip_m=to_world(hip),
         sacrum_m=to_world(sacrum),
         t12_skin_m=to_world(t12_skin),
-        com_m=to_world(hip + upper.com_m),
+        com_m=to_world(com),
         r_pelvis=heading @ upper.r_pelvis,
         r_thorax=heading @ upper.r_thorax,
-        shank_tilt_rad=np.zeros(n),
+        shank_tilt_rad=shank_tilt_rad,
     )
 
 
