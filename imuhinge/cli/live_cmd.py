@@ -9,12 +9,19 @@ take that same path; a sensor that cannot be reached ends the command with statu
 kettlebell deadlift, the analysis as it was before drills were named): the screen shows
 its title, cue and target, each rep is judged by its checks, the recording names it, and
 with ``--simulate`` the simulated session is of that drill.
+
+``--plan NAME`` walks through a session plan's drills instead (``progression``: the whole
+programme, bridge to swing; ``imuhinge.live.plan``): each drill's cue and target in turn,
+moving on when its set is done, each drill recorded to its own file in the session folder
+(``--out FOLDER``), every drill analysed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+
+import numpy as np
 
 from ..errors import BadInputError
 from .analyse_cmd import DEFAULT_EXERCISE, add_threshold_options, thresholds_from
@@ -56,7 +63,11 @@ def register(commands) -> None:
                         f"(default {DEFAULT_EXERCISE}); with --simulate, the drill simulated (without "
                         "it, the mixed deadlift session)")
     parser.add_argument("--target-reps", metavar="N",
-                        help="reps in the set (default: the drill's target, 15)")
+                        help="reps in the set (default: the drill's target, 15); with --plan, in every drill's set")
+    parser.add_argument("--plan", metavar="NAME",
+                        help="walk through a session plan's drills in order (progression: the whole programme, "
+                        "bridge to swing), moving on when each set is done; each drill is recorded to its own "
+                        "file in the folder given by --out (default imuhinge-plan-DATE-TIME)")
     add_threshold_options(parser)
     parser.set_defaults(handler=run)
 
@@ -78,6 +89,8 @@ def exercise_and_target(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plan is not None and args.exercise is not None:
+        raise BadInputError("--plan walks through its own drills; leave out --exercise")
     if not args.simulate:
         if not args.pelvis:
             raise BadInputError("live needs --pelvis ADDRESS_OR_NAME (or --simulate to try it without sensors)")
@@ -111,16 +124,23 @@ def run_sensors(args: argparse.Namespace) -> int:
     if duration_s is not None and duration_s <= 0:
         raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")
     profile, target = exercise_and_target(args)
+    plan, folder = plan_and_folder(args)
     targets = {"pelvis": args.pelvis}
     if args.thorax:
         if args.thorax.strip().lower() == args.pelvis.strip().lower():
             raise BadInputError("--pelvis and --thorax name the same sensor; give two different sensors")
         targets["thorax"] = args.thorax
     source = BleSource(targets, protocol=args.protocol, rate_hz=rate_hz, duration_s=duration_s)
+    console = Console(highlight=False)
+    if plan is not None:
+        result = run_plan(args, plan, folder, source, dict(targets),
+                          {label: float(rate_hz or 0.0) for label in targets}, {"transport": "Bluetooth"}, console)
+        if source.streams:
+            console.print(source.describe())
+        return 0 if result is not None and result.analysed else 2
     out = args.out or time.strftime("imuhinge-live-%Y%m%d-%H%M%S.csv")
     if Path(out).exists():  # say so before connecting, not once the sensors stream
         raise BadInputError(f"{out}: already exists; choose another --out or remove it")
-    console = Console(highlight=False)
     try:
         agreement = run_live_session(
             source,
@@ -160,6 +180,9 @@ def run_simulated(args: argparse.Namespace) -> int:
         raise BadInputError(f"--duration must be a positive number of seconds, not '{args.duration}'")
     profile, target = exercise_and_target(args)
     seed = _whole_number(args.seed, "--seed")
+    plan, folder = plan_and_folder(args)
+    if plan is not None:
+        return run_simulated_plan(args, plan, folder, seed, speed, duration_s)
     config = SessionConfig.random(seed=seed, sensors=_sensors(args.sensors), exercise=args.exercise and profile.name)
     recording, _ = simulate_session(config)
     what = f"exercise {config.exercise}" if config.exercise else f"scenario {config.scenario}"
@@ -180,3 +203,51 @@ def run_simulated(args: argparse.Namespace) -> int:
         report_path=args.report,
     )
     return 0 if agreement is not None else 2
+
+
+def plan_and_folder(args: argparse.Namespace):
+    """The session plan (None without ``--plan``) and its folder, refused if it holds files."""
+    from pathlib import Path
+
+    from ..exercises import plan_named
+
+    if args.plan is None:
+        return None, None
+    plan = plan_named(args.plan.strip())
+    folder = Path(args.out or time.strftime("imuhinge-plan-%Y%m%d-%H%M%S"))
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BadInputError(f"{folder}: already exists and is not an empty folder; choose another --out")
+    return plan, folder
+
+
+def run_plan(args, plan, folder, source, sensor_names, rates_hz, metadata, console=None):
+    """A plan session from ``source`` (see ``imuhinge.live.plan_run``)."""
+    from ..exercises import profile_named
+    from ..live.plan_run import run_live_plan
+
+    target = None
+    if args.target_reps is not None:
+        target = max(1, _whole_number(args.target_reps, "--target-reps"))
+    for name in plan.drills:  # the drills' thresholds are checked before anything streams
+        thresholds_from(args, profile_named(name))
+    return run_live_plan(
+        source, plan=plan, sensor_names=sensor_names, rates_hz=rates_hz, folder=folder,
+        thresholds_for=lambda profile: thresholds_from(args, profile), target_reps=target,
+        duration_s=_number(args.duration, "--duration"), metadata=metadata, console=console,
+        json_path=args.json, plot_path=args.plot, report_path=args.report,
+    )
+
+
+def run_simulated_plan(args, plan, folder, seed: int, speed: float, duration_s) -> int:
+    """``--simulate --plan``: the simulator performs the whole plan, played as sensors would send it."""
+    from ..live.simulated import play
+    from ..simulation import simulate_plan
+
+    target = None if args.target_reps is None else max(1, _whole_number(args.target_reps, "--target-reps"))
+    simulated = simulate_plan(seed, _sensors(args.sensors), plan.name, reps_per_drill=target)
+    recording = simulated.recording
+    rate_hz = {label: 1.0 / float(np.median(np.diff(s.time_s))) for label, s in recording.streams.items()}
+    names = {label: f"simulator, seed {seed}" for label in recording.streams}
+    result = run_plan(args, plan, folder, play(recording, speed=speed), names, rate_hz,
+                      {"simulated": f"seed {seed}, plan {plan.name}, played at {speed:g}x"})
+    return 0 if result is not None and result.analysed else 2

@@ -58,7 +58,12 @@ The drill (``exercise``, an ``imuhinge.exercises`` profile; None is the kettlebe
 analysis as it was before drills were named) changes what ``pipeline.exercise`` changes
 offline, with its own functions:
 - calibration is the same quiet test in any posture, so a lying or kneeling drill
-  calibrates in its start posture;
+  calibrates in its start posture; in a session plan, a drill that follows one in another
+  posture (lying after upright, or upright after lying) is given the previous drill's
+  pelvis "up" (``calibrate_away_from``), and its calibration waits until gravity has moved
+  more than ``posture_change_deg`` from it, so the rest after the last drill's set is not
+  taken for the new start posture (kneeling and standing are both upright: the same
+  calibration serves either);
 - **direction**: once the left axis is known, a ``backward`` drill (the bridge) turns the
   pelvis's angles round (``exercise.direction_sign``), so its reps are negative tilts, and
   reps are looked for on the tilt turned the drill's way; away from standing, or for a
@@ -194,6 +199,9 @@ class LiveProcessor:
     which sensors have no gyroscope (``accelerometer_only``: their tilt comes from the
     low-passed accelerometer, ``pipeline.accelerometer_only``, as offline), and the drill
     (``exercise``; None: hinges from standing judged for rounding and arching only).
+    ``calibrate_away_from``: in a session plan, the pelvis's "up" (sensor frame) of the
+    previous drill when it was in another posture; calibration then waits for a quiet
+    stretch with gravity more than ``posture_change_deg`` away from it.
     Feed samples with ``feed``; it returns the reps finished by that block. ``state``,
     ``calibration_left_s``, ``current``, ``reps`` and, for a hold, ``holds`` and
     ``hold_now_s`` are for the screen.
@@ -207,11 +215,19 @@ class LiveProcessor:
         live: LiveSettings = LiveSettings(),
         accelerometer_only: tuple[str, ...] = (),
         exercise: ExerciseProfile | None = None,
+        calibrate_away_from: np.ndarray | None = None,
+        posture_change_deg: float = 45.0,
     ):
         if not sensors or sensors[0] != PELVIS or any(s not in (PELVIS, THORAX) for s in sensors):
             raise ValueError(f"sensors must be ({PELVIS!r},) or ({PELVIS!r}, {THORAX!r}), got {sensors}")
         self.sensors = tuple(sensors)
         self.exercise = exercise
+        self.calibrate_away_from = None if calibrate_away_from is None else (
+            np.asarray(calibrate_away_from, dtype=float) / np.linalg.norm(calibrate_away_from)
+        )
+        self.posture_change_deg = float(posture_change_deg)
+        self.posture_changed = self.calibrate_away_from is None
+        """False while calibration waits for the body to leave the previous drill's posture."""
         self.sign = drill.direction_sign(exercise)
         self.holding = exercise is not None and exercise.kind == "hold"
         self._segmentation = drill.segmentation_for(exercise, settings)
@@ -252,7 +268,8 @@ class LiveProcessor:
         if self._clock_start_s is not None:
             raise RuntimeError("with_accelerometer_only() after samples were fed")
         return LiveProcessor(self.sensors, self.thresholds, self.settings, self.live, accelerometer_only=labels,
-                             exercise=self.exercise)
+                             exercise=self.exercise, calibrate_away_from=self.calibrate_away_from,
+                             posture_change_deg=self.posture_change_deg)
 
     # ------------------------------------------------------------------ input
     def feed(self, sensor: str, time_s, acc_g, gyr_dps) -> list[LiveRep]:
@@ -295,6 +312,12 @@ class LiveProcessor:
         if self._clock_start_s is None or self._ticks == 0:
             return 0.0
         return self._clock_start_s + (self._ticks - 1) / self.rate_hz
+
+    @property
+    def pelvis_up_sensor(self) -> np.ndarray | None:
+        """The pelvis's calibrated "up" (unit vector, sensor frame); None before calibration."""
+        calibration = self._s[PELVIS].calibration
+        return None if calibration is None else np.array(calibration.up_sensor, dtype=float)
 
     @property
     def current(self) -> CurrentAngles | None:
@@ -377,6 +400,12 @@ class LiveProcessor:
         """Step 2: wait for ``calibration_s`` of every sensor quiet at once, then calibrate."""
         needed = int(round(self.live.calibration_s * self.rate_hz))
         quiet = np.logical_and.reduce([s.quiet.array for s in self._s.values()])
+        if self.calibrate_away_from is not None:
+            acc = self._s[PELVIS].acc_g.array
+            cosine = (acc @ self.calibrate_away_from) / np.maximum(np.linalg.norm(acc, axis=1), 1e-9)
+            moved = cosine < np.cos(np.radians(self.posture_change_deg))
+            quiet = quiet & moved
+            self.posture_changed = self.posture_changed or bool(moved[self._quiet_checked : self._ticks].any())
         for k in range(self._quiet_checked, self._ticks):
             self._quiet_run = self._quiet_run + 1 if quiet[k] else 0
             if self._quiet_run >= needed:

@@ -78,7 +78,7 @@ async def stream_session(
             outcome.reps += processor.feed(sensor, block.time_s, block.acc_g, block.gyr_dps)
             outcome.elapsed_s = arrival_s
             status.link_notes = link_notes() if link_notes else {}
-            view.update(_fill(status, processor, writer, arrival_s))
+            view.update(fill_status(status, processor, writer, arrival_s))
         else:
             outcome.stopped_by = getattr(source, "stopped_by", None) or outcome.stopped_by
         outcome.reps += processor.finish()
@@ -93,7 +93,7 @@ async def stream_session(
         outcome.holds = list(processor.holds)
         outcome.recording = writer.close()
         status.message = "Session over: closing the recording and analysing it…"
-        view.update(_fill(status, processor, writer, outcome.elapsed_s), force=True)
+        view.update(fill_status(status, processor, writer, outcome.elapsed_s), force=True)
 
 
 async def _flush_while_idle(writer: LiveRecordingWriter) -> None:
@@ -104,7 +104,7 @@ async def _flush_while_idle(writer: LiveRecordingWriter) -> None:
         writer.flush_if_due()
 
 
-def _fill(status: LiveStatus, processor: LiveProcessor, writer: LiveRecordingWriter, elapsed_s: float) -> LiveStatus:
+def fill_status(status: LiveStatus, processor: LiveProcessor, writer: LiveRecordingWriter, elapsed_s: float) -> LiveStatus:
     """``status`` brought up to date from the processor and the writer."""
     status.elapsed_s = elapsed_s
     status.samples = processor.samples_received

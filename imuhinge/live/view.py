@@ -65,6 +65,10 @@ class LiveStatus:
     hold_done_s: float = 0.0
     hold_now_s: float = 0.0
     """For a hold: seconds held in finished holds, and in the one under way."""
+    plan_step: str = ""
+    """In a session plan: where in it the drill is ("drill 2 of 11 · next: …"); else empty."""
+    waiting_for_posture: bool = False
+    """In a session plan: calibration waits for the body to take the new start posture."""
 
 
 def render(status: LiveStatus, height: int = 24, width: int = 80):
@@ -88,7 +92,10 @@ def _drill(status: LiveStatus) -> list[Text]:
     """The drill's title and its cue (none without a drill)."""
     if status.exercise is None:
         return []
-    return [Text.assemble((status.exercise.title, "bold cyan"), ("  " + status.exercise.cue, "italic"))]
+    title = Text.assemble((status.exercise.title, "bold cyan"), ("  " + status.exercise.cue, "italic"))
+    if not status.plan_step:
+        return [title]
+    return [Text(status.plan_step, style="cyan"), title]
 
 
 def _header(status: LiveStatus) -> Text:
@@ -121,6 +128,8 @@ def _status_line(status: LiveStatus) -> Text:
     if status.state == "waiting":
         return Text("Waiting for the sensors…", style="yellow")
     posture = START_POSTURE_WORDS[status.exercise.start_posture] if status.exercise else "stand tall"
+    if status.state == "calibrating" and status.waiting_for_posture:
+        return Text(f"Get into position: {posture}, then hold still", style="bold yellow")
     if status.state == "calibrating":
         return Text(
             f"Calibrating: {posture} and hold still ({status.calibration_left_s:.0f} s left)",
@@ -179,7 +188,7 @@ def _rep_count(status: LiveStatus) -> Text:
         line.append(f"   {done - flagged} clean", style="green")
         if flagged:
             line.append(f", {flagged} flagged", style="red")
-    if done >= status.target_reps:
+    if done >= status.target_reps and not status.plan_step:
         line.append("   set done: rest when you are ready", style="bold green")
     return line
 
@@ -281,6 +290,8 @@ class LiveView:
             self._live = None
 
     def update(self, status: LiveStatus, force: bool = False) -> None:
+        if len(status.reps) < self._reps_seen:  # a new drill of a session plan
+            self._reps_seen = 0
         new = status.reps[self._reps_seen :]
         self._reps_seen = len(status.reps)
         if any(_judged_flags(rep) for rep in new):
