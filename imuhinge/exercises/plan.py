@@ -20,6 +20,9 @@ from .profile import ExerciseProfile, load_profiles
 
 PLAN_KEY = "plan"
 """The metadata key of a plan part's recording: ``# plan: progression, drill 2 of 11``."""
+TARGET_REPS_KEY = "target reps"
+"""The metadata key of the set's target when it is not the drill's own: ``# target reps: 5``
+(a plan session run with ``--target-reps``)."""
 _PLAN_LINE = re.compile(r"^\s*(?P<name>[\w-]+)\s*,\s*drill\s+(?P<index>\d+)\s+of\s+(?P<count>\d+)\s*$")
 
 

@@ -32,8 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exercises import ExerciseProfile, SessionPlan, plan_file_name, plan_line
-from ..exercises.plan import PLAN_KEY
+from ..exercises import PLAN_KEY, TARGET_REPS_KEY, ExerciseProfile, SessionPlan, plan_file_name, plan_line
 from ..protocols.samples import SampleBlock
 from ..recording.columns import START_KEY
 from ..recording.live_writer import LiveRecordingWriter, SensorInfo
@@ -70,9 +69,12 @@ class PlanPart:
 
     @property
     def done(self) -> bool:
-        """The set is done: the target reps judged, or (a hold) one hold finished."""
+        """The set is done: the target reps judged, or (a hold) the target time held, in one
+        hold or in several (standing still after the squeeze looks the same to the sensors,
+        so a hold is not waited for to end)."""
         if self.profile.kind == "hold":
-            return bool(self.processor.holds)
+            held_s = sum(hold.duration_s for hold in self.processor.holds) + self.processor.hold_now_s
+            return held_s >= self.profile.target_hold_s
         return len(self.processor.reps) >= (self.target_reps or self.profile.target_reps)
 
 
@@ -140,14 +142,16 @@ class PlanSession:
         thresholds = self.thresholds_for(profile)
         processor = LiveProcessor(
             self.labels, thresholds, exercise=profile, accelerometer_only=self.accelerometer_only,
-            calibrate_away_from=away_from,
+            calibrate_away_from=away_from, after_movement=previous is not None,
         )
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        target = None if profile.kind == "hold" else (self.target_reps or profile.target_reps)
         metadata = {START_KEY: started, **self.metadata, "exercise": profile.name, PLAN_KEY: plan_line(self.plan, index)}
+        if target is not None:
+            metadata[TARGET_REPS_KEY] = str(target)
         path = self.folder / plan_file_name(index, profile.name)
         writer = LiveRecordingWriter(path, metadata, self.sensors)
         writer.open()
-        target = None if profile.kind == "hold" else (self.target_reps or profile.target_reps)
         part = PlanPart(index, profile, path, start_s, writer, processor, target, thresholds)
         self.parts.append(part)
         return part

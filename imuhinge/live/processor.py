@@ -106,6 +106,7 @@ from ..pipeline.accelerometer_only import causal_gravity_direction, mediolateral
 from ..pipeline.analyse import DEFAULT_SETTINGS, merge_intervals_s, rep_finding_tilt_deg
 from ..pipeline.angles import SegmentAngles, lumbar_flexion_deg
 from ..pipeline.axes import quaternions_to_matrices, sagittal_frontal_heading_deg, segment_from_sensor, to_segment
+from ..pipeline.between_drills import settled_from
 from ..pipeline.calibration import (
     SensorCalibration,
     forward_sign,
@@ -201,7 +202,10 @@ class LiveProcessor:
     (``exercise``; None: hinges from standing judged for rounding and arching only).
     ``calibrate_away_from``: in a session plan, the pelvis's "up" (sensor frame) of the
     previous drill when it was in another posture; calibration then waits for a quiet
-    stretch with gravity more than ``posture_change_deg`` away from it.
+    stretch with gravity more than ``posture_change_deg`` away from it. ``after_movement``:
+    the recording starts between two drills of a plan, so calibration waits for the move
+    into position first (``pipeline.between_drills``, the rule the offline analysis of the
+    same recording uses).
     Feed samples with ``feed``; it returns the reps finished by that block. ``state``,
     ``calibration_left_s``, ``current``, ``reps`` and, for a hold, ``holds`` and
     ``hold_now_s`` are for the screen.
@@ -217,6 +221,7 @@ class LiveProcessor:
         exercise: ExerciseProfile | None = None,
         calibrate_away_from: np.ndarray | None = None,
         posture_change_deg: float = 45.0,
+        after_movement: bool = False,
     ):
         if not sensors or sensors[0] != PELVIS or any(s not in (PELVIS, THORAX) for s in sensors):
             raise ValueError(f"sensors must be ({PELVIS!r},) or ({PELVIS!r}, {THORAX!r}), got {sensors}")
@@ -226,8 +231,10 @@ class LiveProcessor:
             np.asarray(calibrate_away_from, dtype=float) / np.linalg.norm(calibrate_away_from)
         )
         self.posture_change_deg = float(posture_change_deg)
-        self.posture_changed = self.calibrate_away_from is None
-        """False while calibration waits for the body to leave the previous drill's posture."""
+        self.after_movement = after_movement
+        self._settled_from: int | None = None if after_movement else 0
+        self.posture_changed = self.calibrate_away_from is None and not after_movement
+        """False while calibration waits for the body to move into the drill's start posture."""
         self.sign = drill.direction_sign(exercise)
         self.holding = exercise is not None and exercise.kind == "hold"
         self._segmentation = drill.segmentation_for(exercise, settings)
@@ -269,7 +276,7 @@ class LiveProcessor:
             raise RuntimeError("with_accelerometer_only() after samples were fed")
         return LiveProcessor(self.sensors, self.thresholds, self.settings, self.live, accelerometer_only=labels,
                              exercise=self.exercise, calibrate_away_from=self.calibrate_away_from,
-                             posture_change_deg=self.posture_change_deg)
+                             posture_change_deg=self.posture_change_deg, after_movement=self.after_movement)
 
     # ------------------------------------------------------------------ input
     def feed(self, sensor: str, time_s, acc_g, gyr_dps) -> list[LiveRep]:
@@ -400,12 +407,20 @@ class LiveProcessor:
         """Step 2: wait for ``calibration_s`` of every sensor quiet at once, then calibrate."""
         needed = int(round(self.live.calibration_s * self.rate_hz))
         quiet = np.logical_and.reduce([s.quiet.array for s in self._s.values()])
+        if self._settled_from is None:
+            self._settled_from = settled_from(quiet[: self._ticks], self.rate_hz, complete=False)
+            if self._settled_from is None:  # not moved into position yet: nothing counts
+                self.calibration_left_s = self.live.calibration_s
+                return
+        quiet[: self._settled_from] = False
+        changed = True
         if self.calibrate_away_from is not None:
             acc = self._s[PELVIS].acc_g.array
             cosine = (acc @ self.calibrate_away_from) / np.maximum(np.linalg.norm(acc, axis=1), 1e-9)
             moved = cosine < np.cos(np.radians(self.posture_change_deg))
             quiet = quiet & moved
-            self.posture_changed = self.posture_changed or bool(moved[self._quiet_checked : self._ticks].any())
+            changed = bool(moved[self._settled_from : self._ticks].any())
+        self.posture_changed = self.posture_changed or changed
         for k in range(self._quiet_checked, self._ticks):
             self._quiet_run = self._quiet_run + 1 if quiet[k] else 0
             if self._quiet_run >= needed:
