@@ -34,7 +34,9 @@ by a fixed turn about up, and the gravity-only AHRS is unchanged by such a turn
 (``R_world_segment = Rz · R_provisional · Rzᵀ``), so the orientation already computed is
 converted, not recomputed; angles since calibration are then recomputed and reps are
 looked for again, so the first rep is judged too. If that first rep had too little
-rotation to find the axis, the next rep tries again. The axis is then kept for the session.
+rotation to find the axis, the next rep tries again over everything since calibration,
+and the search for reps still starts at calibration, so that first rep is judged too.
+The axis is then kept for the session.
 
 What cannot be done as offline does it, and is done here instead:
 - the orientation runs forwards only (offline blends a backward pass; live peaks read a
@@ -265,6 +267,7 @@ class LiveProcessor:
         self._calibration_window: tuple[int, int] | None = None
         self._oriented = 0
         self._search_from = 0
+        self._axes_tried_until = -1
         self._sos = butter(settings.filter.order, settings.filter.cutoff_hz, btype="low", fs=self.rate_hz, output="sos")
 
     def with_accelerometer_only(self, labels: tuple[str, ...]) -> "LiveProcessor":
@@ -602,10 +605,14 @@ class LiveProcessor:
             first = max(self._search_from, self._ticks - int(self.live.window_s * self.rate_hz))
             trace = _causal_lowpass(magnitude[first - offset :], self._sos)
             spans = detect_reps(trace, self.rate_hz, self._segmentation)
-            if not any(self._ended(trace, spans, k, final) for k in range(len(spans))):
+            ended = [k for k in range(len(spans)) if self._ended(trace, spans, k, final)]
+            if not ended or first + spans[ended[-1]].end_index <= self._axes_tried_until:
                 return []
             if not self._find_axes():
-                self._search_from = first + spans[0].end_index
+                # Too little rotation yet to tell the axis (the first swing of a set can be a
+                # short hike): try again when another rep has ended, and keep looking from
+                # calibration, so the first rep is still judged once the axis is known.
+                self._axes_tried_until = first + spans[ended[-1]].end_index
                 return []
         emitted: list[LiveRep] = []
         while True:
