@@ -9,12 +9,12 @@ every part is an ordinary recording. When the set is done (the target reps judge
 the one hold finished), the screen names the next drill for ``switch_delay_s`` and then
 the session moves on; after the last drill it ends by itself.
 
-Where one file ends and the next begins: at the session time ``T`` of the switch, every
-sample taken before ``T`` goes to the finished drill's file and every later one to the
-next drill's, whichever sensor it comes from and whenever it arrives (a slower link's
-samples before ``T`` still reach the old file, which is closed once every sensor has sent
-a sample after ``T``, or ``close_grace_s`` after the switch). So no sample is lost or
-written twice.
+Where one file ends and the next begins: at the session time ``T`` of the switch (the
+newest sample then), every sample taken up to ``T`` goes to the finished drill's file and
+every later one to the next drill's, whichever sensor it comes from and whenever it
+arrives (a slower link's samples up to ``T`` still reach the old file, which is closed
+once every sensor has sent a sample after ``T``, or ``close_grace_s`` after the switch).
+So no sample is lost or written twice.
 
 Between drills the person changes posture: lying after the bridge, then kneeling, then
 standing. A drill that follows one in the other posture family (lying vs. upright) gets
@@ -167,7 +167,7 @@ class PlanSession:
         self._newest_s[sensor] = max(self._newest_s[sensor], float(time_s[-1]))
         closing = self._closing
         if closing is not None:
-            before = time_s < closing.end_s
+            before = time_s <= closing.end_s
             if before.any():
                 self._feed(closing, sensor, time_s[before], block.acc_g[before], block.gyr_dps[before])
             time_s, acc_g, gyr_dps = time_s[~before], block.acc_g[~before], block.gyr_dps[~before]

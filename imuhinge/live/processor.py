@@ -411,7 +411,8 @@ class LiveProcessor:
         needed = int(round(self.live.calibration_s * self.rate_hz))
         quiet = np.logical_and.reduce([s.quiet.array for s in self._s.values()])
         if self._settled_from is None:
-            self._settled_from = settled_from(quiet[: self._ticks], self.rate_hz, complete=False)
+            valid = np.logical_and.reduce([s.valid.array[: self._ticks] for s in self._s.values()])
+            self._settled_from = settled_from(quiet[: self._ticks], valid, self.rate_hz, complete=False)
             if self._settled_from is None:  # not moved into position yet: nothing counts
                 self.calibration_left_s = self.live.calibration_s
                 return

@@ -22,15 +22,16 @@ WAIT_S = 8.0
 """With no such move this long (s) after the recording starts, the person was already in position."""
 
 
-def settled_from(quiet: np.ndarray, rate_hz: float, complete: bool = True) -> int | None:
+def settled_from(quiet: np.ndarray, valid: np.ndarray, rate_hz: float, complete: bool = True) -> int | None:
     """Index from which a quiet stretch may be the drill's start posture (see the module).
 
-    ``quiet``: the combined quiet mask so far. ``complete``: the whole recording is in (the
-    offline analysis); live, pass False, and None means "not known yet" (no move so far,
-    and less than ``WAIT_S`` of data)."""
+    ``quiet``: the combined quiet mask so far; ``valid``: where every sensor has data (a
+    sensor whose first samples are still on their way is not a movement). ``complete``:
+    the whole recording is in (the offline analysis); live, pass False, and None means
+    "not known yet" (no move so far, and less than ``WAIT_S`` of data)."""
     quiet = np.asarray(quiet, dtype=bool)
     needed = max(1, int(round(MOVEMENT_S * rate_hz)))
-    moving = np.concatenate(([0], (~quiet).astype(np.int64)))
+    moving = np.concatenate(([0], (~quiet & np.asarray(valid, dtype=bool)).astype(np.int64)))
     run = np.cumsum(moving)
     # a run of `needed` non-quiet ticks ending at k: the count over the window equals needed
     if len(quiet) >= needed:
