@@ -1,4 +1,9 @@
-"""``imuhinge simulate --out FILE.csv``: a realistic simulated recording and its truth."""
+"""``imuhinge simulate --out FILE.csv``: a realistic simulated recording and its truth.
+
+With ``--plan NAME --out FOLDER`` the simulated person does a whole session plan in one
+session, and the folder is written as ``imuhinge live --plan`` writes one: a recording per
+drill (``01-bridge.csv``, …) and, with a bare ``--truth``, each drill's truth next to it
+(``01-bridge.truth.json``)."""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import argparse
 from ..errors import BadInputError
 
 SCENARIO_CHOICES = ("deadlift", "swing", "hinge")
+TRUTH_NEXT_TO_RECORDINGS = object()
+"""``--truth`` given without a file name (only with ``--plan``)."""
 
 
 def register(commands) -> None:
@@ -19,10 +26,20 @@ def register(commands) -> None:
         "quantisation, jitter and packet loss. Writes a recording CSV (contract 1) and, with "
         "--truth, the true reps and events as JSON. The same seed gives the same files. "
         "With --exercise, any drill of the programme ('imuhinge exercises' lists them) in its "
-        "own start posture (lying, kneeling or standing) with its typical faults.",
+        "own start posture (lying, kneeling or standing) with its typical faults. With --plan, "
+        "a whole session plan in one continuous session (one set of each drill, the posture "
+        "changes between them), written to a folder as 'imuhinge live --plan' records one: "
+        "a recording per drill, 01-bridge.csv and so on.",
     )
-    parser.add_argument("--out", metavar="FILE.csv", required=True, help="recording CSV to write")
-    parser.add_argument("--truth", metavar="FILE.json", help="write the ground truth here")
+    parser.add_argument(
+        "--out", metavar="FILE.csv|FOLDER", required=True,
+        help="recording CSV to write; with --plan, the folder to write (new or empty)",
+    )
+    parser.add_argument(
+        "--truth", metavar="FILE.json", nargs="?", const=TRUTH_NEXT_TO_RECORDINGS,
+        help="write the ground truth here; with --plan give no file name: each drill's truth "
+        "is written next to its recording (01-bridge.truth.json)",
+    )
     parser.add_argument(
         "--sensors",
         metavar="LIST",
@@ -54,6 +71,17 @@ def register(commands) -> None:
         help="make the session this long, adding sets as needed (default: 1–3 sets)",
     )
     parser.add_argument(
+        "--plan",
+        metavar="NAME",
+        help="simulate this session plan (such as progression: every drill of the programme "
+        "in order) in one session and write it to the --out folder",
+    )
+    parser.add_argument(
+        "--reps-per-drill",
+        metavar="N",
+        help="with --plan: reps in each drill's set (default: each drill's target, 15)",
+    )
+    parser.add_argument(
         "--accelerometer-only",
         metavar="LIST",
         nargs="?",
@@ -69,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
     from ..recording import write_recording
     from ..simulation import SessionConfig, simulate_session
 
+    if args.plan is not None:
+        return run_plan(args)
+    if args.reps_per_drill is not None:
+        raise BadInputError("--reps-per-drill needs --plan")
+    if args.truth is TRUTH_NEXT_TO_RECORDINGS:
+        raise BadInputError("--truth needs a file name (FILE.json), except with --plan")
     if args.exercise is not None and args.scenario is not None:
         raise BadInputError("give either --scenario or --exercise, not both")
     config = SessionConfig.random(
@@ -91,6 +125,55 @@ def run(args: argparse.Namespace) -> int:
         f"{config.duration_s:.1f} s, {what}, seed {config.seed}; {_summary(truth)}"
         + (f"; truth in {args.truth}" if args.truth else "")
     )
+    return 0
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """``--plan NAME --out FOLDER``: the plan session, written as a live plan folder."""
+    from pathlib import Path
+
+    from ..exercises.plan import plan_file_name
+    from ..recording import write_recording
+    from ..simulation import simulate_plan
+    from ..simulation.plan import plan_truth_file_name
+
+    for option, value in (("--scenario", args.scenario), ("--exercise", args.exercise),
+                          ("--duration-s", args.duration_s)):
+        if value is not None:
+            raise BadInputError(f"give either --plan or {option}, not both")
+    if args.truth is not None and args.truth is not TRUTH_NEXT_TO_RECORDINGS:
+        raise BadInputError(
+            "with --plan, --truth takes no file name: each drill's truth is written next to its recording"
+        )
+    reps = None if args.reps_per_drill is None else _whole_number(args.reps_per_drill, "--reps-per-drill")
+    if reps == 0:
+        raise BadInputError("--reps-per-drill must be a whole number from 1, not '0'")
+    folder = Path(args.out)
+    if folder.exists() and not (folder.is_dir() and not any(folder.iterdir())):
+        raise BadInputError(f"{folder}: already exists and is not an empty folder; choose another --out")
+    simulated = simulate_plan(
+        _whole_number(args.seed, "--seed"), _sensors(args.sensors), args.plan, reps_per_drill=reps,
+        rate_hz=_number(args.rate_hz, "--rate-hz"), accelerometer_only=_accelerometer_only(args.accelerometer_only),
+    )
+    _write(str(folder), lambda path: Path(path).mkdir(parents=True, exist_ok=True))
+    lines = []
+    for index, (part, recording, truth) in enumerate(simulated.part_recordings(), start=1):
+        name = plan_file_name(index, part.drill)
+        _write(str(folder / name), lambda path: write_recording(recording, path))
+        if args.truth is not None:
+            _write(str(folder / plan_truth_file_name(index, part.drill)), truth.write)
+        lines.append(f"  {name}: {truth.duration_s:.1f} s, {_summary(truth)}")
+    config = simulated.config
+    no_gyroscope = ""
+    if config.accelerometer_only:
+        no_gyroscope = f" (accelerometer only: {', '.join(config.accelerometer_only)})"
+    print(
+        f"wrote {folder}: plan {simulated.plan}, {len(simulated.parts)} drills, "
+        f"{' and '.join(simulated.recording.sensors)}{no_gyroscope}, {config.rate_hz:g} Hz, "
+        f"{config.duration_s:.1f} s in all, seed {config.seed}"
+        + ("; each drill's truth next to its recording" if args.truth is not None else "")
+    )
+    print("\n".join(lines))
     return 0
 
 

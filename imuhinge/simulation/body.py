@@ -17,7 +17,7 @@ heading) and then turned into the world.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -254,6 +254,25 @@ def _floor_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upp
         shoulder_from_hip = upper.t12_m + _apply(upper.r_thorax, SHOULDER_FROM_T12_M)
         hip = np.asarray(SHOULDER_ON_FLOOR_M) - shoulder_from_hip
     return _world_pose(channels, body, upper, hip, hip + upper.com_m, np.zeros(n))
+
+
+def pose_at_hip(channels: dict[str, np.ndarray], body: BodySettings, hip_world_m: np.ndarray) -> Pose:
+    """The body with its mid-hip joint at ``hip_world_m`` ((n, 3), world, metres), segments
+    oriented by ``channels`` alone, whatever ``body.posture``: a posture in between those of
+    the model (a posture change, ``imuhinge.simulation.transitions``), where the legs are on
+    their way and no balance or floor contact places the hips.
+
+    ``channels["pelvis_tilt_deg"]`` is the pelvis's whole sagittal angle from upright (a
+    lying pitch included) and ``channels["heading_deg"]`` the whole heading about the
+    vertical; ``shift_left_m`` and ``bounce_up_m`` are not used (they are in the hips).
+    ``com_m`` is the upper body's centre of mass and ``shank_tilt_rad`` is 0."""
+    upright = replace(body, posture="standing")
+    upper = _upper_body(channels, upright)
+    n = hip_world_m.shape[0]
+    heading = segment_rotation(np.radians(channels["heading_deg"]), np.zeros(n), np.zeros(n))
+    hip_body = np.einsum("nji,nj->ni", heading, hip_world_m)
+    still = {**channels, "shift_left_m": np.zeros(n), "bounce_up_m": np.zeros(n)}
+    return _world_pose(still, upright, upper, hip_body, hip_body + upper.com_m, np.zeros(n))
 
 
 def _world_pose(channels: dict[str, np.ndarray], body: BodySettings, upper: _Upper, hip: np.ndarray,

@@ -95,7 +95,10 @@ class Truth:
 
     Walks, turns, fidgets and pauses tile the time outside the sets (a set runs from its
     first rep's start to its last rep's end); ``loss`` events also name the ``sensor`` and
-    run from the last sample received before the loss to the first after."""
+    run from the last sample received before the loss to the first after. A drill of a
+    plan session (``imuhinge.simulation.plan``) starts, after the first, with a
+    ``transition`` event, the posture change into it: ``{"kind": "transition", "start_s",
+    "end_s", "motion", "from_posture", "to_posture", "heading_change_deg"}``."""
     mounting: dict = field(default_factory=dict)
     """Per sensor: how it was clipped (rotation from segment to sensor frame) and its faults."""
     scenario: str = ""
@@ -105,7 +108,8 @@ class Truth:
     names its drill too (deadlift: kettlebell-deadlift, swing: kettlebell-swing, hinge:
     hip-hinge)."""
     posture: str = "standing"
-    """The start posture the whole session is in: ``standing``, ``kneeling`` or ``lying``."""
+    """The start posture the whole session is in: ``standing``, ``kneeling`` or ``lying``
+    (a drill of a plan session: the drill's, reached at the end of its ``transition``)."""
     holds: list[dict] = field(default_factory=list)
     """Isometric holds: ``{"start_s", "end_s", "sway_deg", "pelvis_sway_deg",
     "thorax_sway_deg", "peak_sway_deg", "labels"}``. ``start_s``/``end_s`` bound the held

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from imuhinge.simulation import SessionConfig, simulate_session
+from imuhinge.simulation import SessionConfig, simulate_plan, simulate_session
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,18 @@ def measured_session(seed: int, sensors: tuple[str, ...] = ("pelvis", "thorax"),
     streams = {label: MeasuredStream(s.time_s, s.acc_g, s.gyr_dps)
                for label, s in recording.streams.items()}
     return streams, truth
+
+
+def measured_plan(seed: int, sensors: tuple[str, ...] = ("pelvis", "thorax"), *, rate_hz: float = 100.0,
+                  reps_per_drill: int | None = None, plan: str = "progression"):
+    """(streams by label, ``SimulatedPlan``) of a whole plan session (every drill in one
+    continuous session, ``imuhinge.simulation.plan``) without transport faults; the
+    streams cover the whole session, and the plan's parts say where each drill is."""
+    simulated = simulate_plan(seed, sensors, plan, reps_per_drill=reps_per_drill, rate_hz=rate_hz,
+                              transport_faults=False)
+    streams = {label: MeasuredStream(s.time_s, s.acc_g, s.gyr_dps)
+               for label, s in simulated.recording.streams.items()}
+    return streams, simulated
 
 
 def _counts(values: np.ndarray, full_scale: float) -> np.ndarray:
