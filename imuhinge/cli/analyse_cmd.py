@@ -3,6 +3,10 @@
 ``--exercise NAME`` names the drill (``imuhinge exercises`` lists them); without it the
 recording's ``# exercise: NAME`` line decides, else the kettlebell deadlift, which is
 the analysis as it was before drills were named.
+
+A session plan's folder (``imuhinge live --plan``: one recording per drill, each with a
+``# plan:`` line) is recognised before export folders are looked for, and every drill
+is analysed as its own drill (``run_plan``, ``imuhinge.plan_session``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ def register(commands) -> None:
         description="Analyse a recording CSV (contract 1): find each rep, measure pelvic "
         "tilt, trunk inclination and lumbar flexion, and flag rounded or overextended reps. "
         "Prints a per-rep table and a summary. An export of MetaBase, phyphox or Sensor "
-        "Logger is imported on the way (see 'imuhinge import --help').",
+        "Logger is imported on the way (see 'imuhinge import --help'). Given the folder of a "
+        "session plan ('imuhinge live --plan'), analyses every drill's recording as its own "
+        "drill and prints one row per drill, then each drill's flagged reps; --json, --plot "
+        "and --report then cover the whole session.",
     )
     parser.add_argument(
-        "file", metavar="FILE", nargs="+", help="recording CSV, or an export's file(s) or folder"
+        "file", metavar="FILE", nargs="+",
+        help="recording CSV, an export's file(s) or folder, or a session plan's folder"
     )
     parser.add_argument("--json", metavar="OUT", help="write the analysis JSON (contract 2); '-' for stdout")
     parser.add_argument("--plot", metavar="PNG", help="write the per-session plot")
@@ -130,8 +138,10 @@ def _positive_degrees(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     from ..pipeline.analyse import analyse_recording
     from ..report.outputs import write_outputs
-    from .import_cmd import load_for_command
+    from .import_cmd import load_for_command, plan_folder_given
 
+    if plan_folder_given(args.file):
+        return run_plan(args)
     recording = load_for_command(args.file)
     profile = exercise_from(args, recording)
     reference = load_for_command([args.reference]) if args.reference else None
@@ -144,3 +154,45 @@ def run(args: argparse.Namespace) -> int:
     )
     write_outputs(analysis, json_path=args.json, plot_path=args.plot, report_path=args.report)
     return 0
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """``imuhinge analyse PLAN_FOLDER``: every drill of a session plan's folder, each
+    analysed as its own drill with the options given (``imuhinge.plan_session``)."""
+    from ..errors import BadInputError
+    from ..pipeline.analyse import analyse_recording
+    from ..plan_session import analyse_plan_folder
+    from ..plan_session.outputs import write_plan_outputs
+    from .import_cmd import load_for_command
+
+    folder = args.file[0]
+    if args.exercise:
+        raise BadInputError(
+            f"--exercise cannot be used with {folder}, a session plan folder: each recording is "
+            "analysed as the drill its '# exercise:' line names"
+        )
+    reference = load_for_command([args.reference]) if args.reference else None
+
+    def analyse(recording, profile):
+        return analyse_recording(
+            recording, thresholds_from(args, profile), reference=reference, pelvis_only=args.pelvis_only,
+            exercise=profile,
+        )
+
+    session = analyse_plan_folder(folder, analyse)
+    write_plan_outputs(session, json_path=args.json, plot_path=args.plot, report_path=args.report,
+                       limits=_limits_words(args))
+    return 0
+
+
+def _limits_words(args: argparse.Namespace) -> str:
+    """One line on the limits a plan session was judged by."""
+    given = []
+    if args.max_lumbar_flexion is not None:
+        given.append(f"rounded above {args.max_lumbar_flexion:g}° lumbar flexion")
+    if args.max_lockout_extension is not None:
+        given.append(f"overextended above {args.max_lockout_extension:g}° extension at lockout")
+    if given:
+        return ("Limits: " + " and ".join(given) + ", in every drill that checks it; the other "
+                "checks at each drill's own limits ('imuhinge exercises NAME' lists them).")
+    return "Limits: each drill's own ('imuhinge exercises NAME' lists them)."

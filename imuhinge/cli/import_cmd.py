@@ -60,12 +60,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_for_command(paths: list[str], sensor: str = "pelvis"):
-    """``load_recording`` for a command: any import warnings go to stderr, one per line."""
+    """``load_recording`` for a command: any import warnings go to stderr, one per line.
+
+    A session plan's folder (one recording per drill) is refused in one sentence that says
+    how to analyse it, rather than being taken for an export it is not.
+    """
     from ..importers import load_recording
 
+    if plan_folder_given(paths):
+        raise BadInputError(
+            f"{paths[0]} is a session plan folder (one recording per drill): analyse it with "
+            "'imuhinge analyse FOLDER', or give one of its recordings"
+        )
     recording = load_recording(paths, sensor)
     print_warnings(recording)
     return recording
+
+
+def plan_folder_given(paths: list[str]) -> bool:
+    """True when ``paths`` is one folder holding a session plan's recordings
+    (``imuhinge.plan_session.folder``); checked before export folders are looked for."""
+    from ..plan_session.folder import is_plan_folder
+
+    return len(paths) == 1 and is_plan_folder(paths[0])
 
 
 def print_warnings(recording) -> None:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import BadInputError
     from ..progress import build_progress
     from ..progress.table import print_progress
-    from ..report.outputs import _write
+    from ..report.outputs import write_file as _write
     from .analyse_cmd import thresholds_from
 
     progress = build_progress(args.folder, lambda profile: thresholds_from(args, profile))

@@ -7,7 +7,8 @@ to that drill's own contract-1 recording in the session folder (``01-bridge.csv`
 each with ``# exercise:`` and ``# plan:`` lines and times from that file's start), so
 every part is an ordinary recording. When the set is done (the target reps judged, or
 the one hold finished), the screen names the next drill for ``switch_delay_s`` and then
-the session moves on; after the last drill it ends by itself.
+the session moves on; after the last drill it ends by itself. ``skip()`` moves on at
+once (the live screen's ``n`` key), for a set that cannot be finished.
 
 Where one file ends and the next begins: at the session time ``T`` of the switch (the
 newest sample then), every sample taken up to ``T`` goes to the finished drill's file and
@@ -66,6 +67,8 @@ class PlanPart:
     done_at_s: float | None = None
     end_s: float | None = None
     closed: bool = False
+    skipped: bool = False
+    """The user moved on before the set was done."""
 
     @property
     def done(self) -> bool:
@@ -183,6 +186,12 @@ class PlanSession:
         local_s = time_s - part.start_s
         part.writer.add(sensor, local_s, acc_g, gyr_dps)
         return part.processor.feed(sensor, local_s, acc_g, gyr_dps)
+
+    def skip(self) -> None:
+        """Move on from the current drill now, done or not (the user asked to)."""
+        part = self.current
+        part.skipped = not part.done
+        part.done_at_s = max(self._newest_s.values()) - self.switch_delay_s
 
     def _move_on_if_due(self) -> None:
         part = self.current

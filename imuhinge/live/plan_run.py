@@ -10,6 +10,8 @@ the analysis, and the plan folder's outputs (table, JSON, report, plot) are writ
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,12 +77,14 @@ async def stream_plan(
     link_notes = getattr(source, "link_notes", None)
     flusher = None
     session: PlanSession | None = None
+    keys = _NextKey()
     try:
         async for arrival_s, sensor, block in source:
             if session is None:
                 session = outcome.session = make_session(infos() if infos else {})
                 session.start()
                 flusher = asyncio.get_running_loop().create_task(_flush_plan_while_idle(session))
+                keys.start(session.skip)
             if duration_s is not None and arrival_s > duration_s:
                 outcome.stopped_by = f"--duration {duration_s:g} s reached"
                 break
@@ -97,12 +101,54 @@ async def stream_plan(
         outcome.stopped_by = "Ctrl-C"
         raise
     finally:
+        keys.stop()
         if flusher is not None:
             flusher.cancel()
         if session is not None:
             session.close()
             status.message = "Session over: closing the recordings and analysing them…"
             view.update(_plan_status(status, session, outcome.elapsed_s), force=True)
+
+
+class _NextKey:
+    """The ``n`` key moves on to the next drill, when the session runs in a terminal: the
+    terminal is put in cbreak mode without echo (keys arrive one by one and are not drawn
+    over the screen) and restored afterwards."""
+
+    def __init__(self) -> None:
+        self._saved = None
+        self._fd: int | None = None
+
+    def start(self, on_next: Callable[[], None]) -> None:
+        if not sys.stdin.isatty():
+            return
+        import termios
+        import tty
+
+        self._fd = sys.stdin.fileno()
+        self._saved = termios.tcgetattr(self._fd)
+        tty.setcbreak(self._fd)
+        attributes = termios.tcgetattr(self._fd)
+        attributes[3] &= ~termios.ECHO
+        termios.tcsetattr(self._fd, termios.TCSANOW, attributes)
+
+        def read() -> None:
+            if os.read(self._fd, 32).strip().lower().startswith(b"n"):
+                on_next()
+
+        asyncio.get_running_loop().add_reader(self._fd, read)
+
+    def stop(self) -> None:
+        if self._fd is None:
+            return
+        import termios
+
+        try:
+            asyncio.get_running_loop().remove_reader(self._fd)
+        except RuntimeError:
+            pass
+        termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+        self._fd = None
 
 
 async def _flush_plan_while_idle(session: PlanSession) -> None:
@@ -124,9 +170,10 @@ def _plan_status(status: LiveStatus, session: PlanSession, elapsed_s: float) -> 
     status.max_lumbar_flexion_deg = part.thresholds.max_lumbar_flexion_deg
     status.waiting_for_posture = not part.processor.posture_changed
     following = session.next_profile
-    step = f"Drill {part.index} of {len(session.profiles)} of {session.plan.title.lower()}"
+    step = f"Drill {part.index} of {len(session.profiles)}"
     status.plan_step = step + (f" · next: {following.title}" if following is not None else " · the last")
     status.message = ""
+    status.plan_keys = "n: next drill" if sys.stdin.isatty() else ""
     if part.done_at_s is not None:
         if following is None:
             status.message = "Set done: that was the last drill. Well done."
@@ -198,7 +245,7 @@ def finish_plan(
     for drill in result.drills:
         style = "bold" if drill.agreement is not None else "yellow"
         console.print(Text(f"{drill.index:2d}. {drill.profile.title}: {drill.sentence}", style=style))
-    _write_plan_outputs(session.folder, console, json_path, plot_path, report_path)
+    _write_plan_outputs(session, console, json_path, plot_path, report_path)
     return result
 
 
@@ -221,12 +268,15 @@ def _drill_agreement(part: PlanPart) -> DrillAgreement:
     return DrillAgreement(part.index, part.profile, part.path, len(live.reps), agreement, "", sentence)
 
 
-def _write_plan_outputs(folder: Path, console: Console, json_path, plot_path, report_path) -> None:
-    """The plan folder's table, JSON, report and plot, as ``imuhinge analyse FOLDER`` gives them."""
-    try:
-        from ..report.plan_session import write_plan_session_outputs
-    except ImportError:  # pragma: no cover - the plan-session report is optional here
-        return
-    write_plan_session_outputs(folder, json_path=json_path, plot_path=plot_path, report_path=report_path,
-                               console=console)
+def _write_plan_outputs(session: PlanSession, console: Console, json_path, plot_path, report_path) -> None:
+    """The plan folder's table, JSON, report and plot, as ``imuhinge analyse FOLDER`` gives them
+    (with the session's own thresholds). When no drill could be analysed, the reasons are
+    already printed above, and the recordings stay."""
+    from ..errors import BadInputError
+    from ..report.plan_session import write_plan_session_outputs
 
+    try:
+        write_plan_session_outputs(session.folder, json_path=json_path, plot_path=plot_path,
+                                   report_path=report_path, console=console, thresholds_for=session.thresholds_for)
+    except BadInputError as exc:
+        console.print(Text(str(exc), style="yellow"))

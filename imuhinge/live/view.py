@@ -67,6 +67,8 @@ class LiveStatus:
     """For a hold: seconds held in finished holds, and in the one under way."""
     plan_step: str = ""
     """In a session plan: where in it the drill is ("drill 2 of 11 · next: …"); else empty."""
+    plan_keys: str = ""
+    """In a session plan run in a terminal: the keys it takes."""
     waiting_for_posture: bool = False
     """In a session plan: calibration waits for the body to take the new start posture."""
 
@@ -95,7 +97,10 @@ def _drill(status: LiveStatus) -> list[Text]:
     title = Text.assemble((status.exercise.title, "bold cyan"), ("  " + status.exercise.cue, "italic"))
     if not status.plan_step:
         return [title]
-    return [Text(status.plan_step, style="cyan"), title]
+    step = Text(status.plan_step, style="cyan")
+    if status.plan_keys:
+        step.append(f"   ({status.plan_keys})", style="dim")
+    return [step, title]
 
 
 def _header(status: LiveStatus) -> Text:

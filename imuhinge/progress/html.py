@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..report.html import _CSS as REPORT_CSS
+from ..report.html import CSS as REPORT_CSS
 from ..report.wording import MISSING
 from .collect import Progress
 from .json_report import ORDER_SENTENCE

@@ -2,7 +2,9 @@
 
 Every ``*.csv`` file directly in the folder is a session (a contract-1 recording, or an
 export of MetaBase, phyphox or Sensor Logger, imported on the way), and so is every
-sub-folder that is an unpacked Sensor Logger or phyphox export. A MetaBase session's
+sub-folder that is an unpacked Sensor Logger or phyphox export. A sub-folder that holds
+a session plan (``imuhinge live --plan``: one recording per drill, each with a ``# plan:``
+line) gives one session per drill recorded, named ``folder/file``. A MetaBase session's
 two files (accelerometer and gyroscope) count once. Other files (truth JSON, plots,
 notes) are not sessions and are passed over without comment.
 
@@ -21,7 +23,7 @@ never hides the others.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,9 +54,12 @@ class Session:
     profile: ExerciseProfile
     analysis: Analysis
 
+    label: str = ""
+    """How the session is named when not by its file name (a plan part: ``folder/file``)."""
+
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.label or self.path.name
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,10 @@ def read_folder(
     sessions, skipped = [], []
     for path in candidates:
         try:
-            sessions.append(analyse_session(path, thresholds_for))
+            session = analyse_session(path, thresholds_for)
+            if path.parent != folder:
+                session = replace(session, label=f"{path.parent.name}/{path.name}")
+            sessions.append(session)
         except BadInputError as exc:
             skipped.append(Skipped(path, _one_sentence(str(exc), path)))
         except Exception as exc:  # a bug on one file must not hide every other session
@@ -103,12 +111,17 @@ def session_candidates(folder: Path) -> list[Path]:
     """The files and export folders of ``folder`` that should each be one session."""
     from ..importers import detect_format
     from ..importers import metabase
+    from ..plan_session.folder import plan_files
 
     found, partners = [], set()
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.startswith(".") or path in partners:
             continue
         if path.is_dir():
+            parts = plan_files(path)
+            if parts:
+                found += [part.path for part in parts]
+                continue
             try:
                 detect_format([path])
             except BadInputError:

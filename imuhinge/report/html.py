@@ -7,7 +7,9 @@ source path, metadata, warnings, reasons) is HTML-escaped, so a file named
 ``<img src=x onerror=alert(1)>.csv`` shows as those characters and runs nothing.
 
 Sections: summary in plain words, warnings, the plot, the rep table, the limits used,
-the recording's details, and Methods with the measured accuracy (``accuracy.py``).
+the recording's details, and Methods with the measured accuracy (``accuracy.py``). Each
+section is a public ``*_html`` function and the styles are ``CSS``, so the other pages
+(the progression, a session plan's report) show the same pieces the same way.
 """
 
 from __future__ import annotations
@@ -78,14 +80,14 @@ def render_report(
     name = escape(display_name(analysis.source))
     body = "\n".join(
         [
-            _header(analysis),
-            _summary(analysis),
-            _warnings(analysis),
-            _plot(figure, analysis),
-            _rep_table(analysis),
-            _limits(analysis),
-            _details(analysis),
-            _methods(analysis, accuracy),
+            header_html(analysis),
+            summary_html(analysis),
+            warnings_html(analysis),
+            plot_html(figure, analysis),
+            rep_table_html(analysis),
+            limits_html(analysis),
+            details_html(analysis),
+            methods_html(analysis, accuracy),
             f'<footer>Made with imuhinge {escape(__version__)}. This report supports, and does not '
             "replace, a clinician's judgement.</footer>",
         ]
@@ -94,12 +96,13 @@ def render_report(
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Hip hinge report: {name}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<title>Hip hinge report: {name}</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 
-def _header(analysis: Analysis) -> str:
+def header_html(analysis: Analysis) -> str:
+    """The page header: file, drill and cue, sensors and duration."""
     drill = exercise_line(analysis)
     drill_html = ""
     if drill is not None:
@@ -116,7 +119,8 @@ def _header(analysis: Analysis) -> str:
     )
 
 
-def _summary(analysis: Analysis) -> str:
+def summary_html(analysis: Analysis) -> str:
+    """The summary: count tiles and the verdicts in plain sentences."""
     counts = analysis.summary()
     reps = analysis.reps
     limits = analysis.thresholds
@@ -128,11 +132,10 @@ def _summary(analysis: Analysis) -> str:
         per = f" / {target}" if target else ""
     tiles = [(counts["reps"], ("reps" if counts["reps"] != 1 else "rep") + per, "")]
     if reps:
-        tiles += [
-            (counts["clean"], "clean", "good"),
-            (counts[ROUNDED], "rounded", "bad" if counts[ROUNDED] else ""),
-        ]
-        if arching_measured(analysis) or counts[OVEREXTENDED]:
+        tiles.append((counts["clean"], "clean", "good"))
+        if _judged_for(analysis, ROUNDED) or counts[ROUNDED]:
+            tiles.append((counts[ROUNDED], "rounded", "bad" if counts[ROUNDED] else ""))
+        if (arching_measured(analysis) and _judged_for(analysis, OVEREXTENDED)) or counts[OVEREXTENDED]:
             tiles.append((counts[OVEREXTENDED], "arched (overextended)", "bad" if counts[OVEREXTENDED] else ""))
         drill_flags = sorted({f for r in reps for f in r.flags} - {ROUNDED, OVEREXTENDED, *NOT_JUDGED_FLAGS})
         for flag in drill_flags:
@@ -247,7 +250,8 @@ def _rep_list(numbers: list[int]) -> str:
     return "reps " + ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _plot(figure: "Figure", analysis: Analysis) -> str:
+def plot_html(figure: "Figure", analysis: Analysis) -> str:
+    """The session plot, embedded as a base64 PNG, with its caption."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -276,7 +280,8 @@ def _plot(figure: "Figure", analysis: Analysis) -> str:
     )
 
 
-def _rep_table(analysis: Analysis) -> str:
+def rep_table_html(analysis: Analysis) -> str:
+    """One row per rep with its angles, verdict and reasons (empty without reps)."""
     reps = analysis.reps
     if not reps:
         return ""
@@ -303,7 +308,8 @@ def _rep_table(analysis: Analysis) -> str:
         cells = "".join(f'<td class="num">{cell(rep)}</td>' for _, cell in columns)
         rows.append(f'<tr class="{_row_class(rep)}">{cells}{_verdict_cells(rep)}</tr>')
     notes = (
-        "Angles are the largest reached during each rep, in degrees from standing. Arching at "
+        f"Angles are the peak reached during each rep, in degrees from {zero_words(analysis)}"
+        + (" (negative: backward)" if any(r.pelvis_tilt_deg < 0 for r in reps) else "") + ". Arching at "
         "lockout is how far the lower back extended at the top. Hinge ratio is pelvic tilt "
         "divided by trunk inclination: 1.0 means all of the bend came from the hips."
     )
@@ -340,21 +346,26 @@ def _verdict_cells(rep: RepResult) -> str:
     return f'<td class="verdict">{flags}</td><td class="why">{reasons}</td>'
 
 
-def _warnings(analysis: Analysis) -> str:
+def warnings_html(analysis: Analysis) -> str:
+    """The analysis warnings as a list (empty when there are none)."""
     if not analysis.warnings:
         return ""
     items = "".join(f"<li>{escape(str(warning))}</li>" for warning in analysis.warnings)
     return f'<section class="warnings">\n<h2>Warnings</h2>\n<ul>{items}</ul>\n</section>'
 
 
-def _limits(analysis: Analysis) -> str:
+def limits_html(analysis: Analysis) -> str:
+    """The limits every verdict was judged by, with their setting names."""
     limits = analysis.thresholds
-    rows = [
-        ("Rounded", f"peak lumbar flexion in the rep above {limits.max_lumbar_flexion_deg:g}°",
-         "max_lumbar_flexion_deg"),
-        ("Overextended (arched)",
-         f"lumbar extension at lockout beyond {limits.max_lockout_extension_deg:g}°",
-         "max_lockout_extension_deg"),
+    rows = []
+    if _judged_for(analysis, ROUNDED):
+        rows.append(("Rounded", f"peak lumbar flexion in the rep above {limits.max_lumbar_flexion_deg:g}°",
+                     "max_lumbar_flexion_deg"))
+    if _judged_for(analysis, OVEREXTENDED):
+        rows.append(("Overextended (arched)",
+                     f"lumbar extension at lockout beyond {limits.max_lockout_extension_deg:g}°",
+                     "max_lockout_extension_deg"))
+    rows += [
         ("Not judged (gap)",
          f"the rep overlaps a loss of sensor data longer than {limits.max_bridged_gap_s:g} s "
          "(shorter losses are filled in)", "max_bridged_gap_s"),
@@ -364,21 +375,38 @@ def _limits(analysis: Analysis) -> str:
         f"<tr><th>{escape(name)}</th><td>{escape(rule)}</td><td><code>{escape(key)}</code></td></tr>"
         for name, rule, key in rows
     )
+    note = ""
+    if _judged_for(analysis, ROUNDED):
+        note = (
+            '<p class="note">20° of lumbar flexion is about 35% of a typical lumbar range, where the '
+            "neutral zone is usually taken to end. Both limits can be changed "
+            "(<code>--max-lumbar-flexion</code>, <code>--max-lockout-extension</code>), for example "
+            "to a personal limit from a measured maximum forward bend.</p>\n"
+        )
+    elif not _judged_for(analysis, OVEREXTENDED):
+        note = '<p class="note">This drill is not judged for rounding or arching of the lower back.</p>\n'
     return (
         '<section>\n<h2>Limits used</h2>\n<table class="kv">'
         f"<thead><tr><th>Verdict</th><th>When</th><th>Setting</th></tr></thead><tbody>{body}</tbody></table>\n"
-        '<p class="note">20° of lumbar flexion is about 35% of a typical lumbar range, where the '
-        "neutral zone is usually taken to end. Both limits can be changed "
-        "(<code>--max-lumbar-flexion</code>, <code>--max-lockout-extension</code>), for example "
-        "to a personal limit from a measured maximum forward bend.</p>\n</section>"
+        f"{note}</section>"
     )
 
 
-def _details(analysis: Analysis) -> str:
+def _judged_for(analysis: Analysis, flag: str) -> bool:
+    """True when the session is judged for ``flag`` (``rounded``, ``overextended``): always
+    without a named drill, else when the drill checks it with the sensors worn."""
+    record = analysis.exercise
+    if not record:
+        return True
+    return flag in list(record.get("checks_measured", [])) + list(record.get("checks_estimated", []))
+
+
+def details_html(analysis: Analysis) -> str:
+    """The recording: file, sensors, calibration, duration and metadata."""
     rows = [
         ("File", str(analysis.source)),
         ("Sensors", mode_words(analysis)),
-        ("Calibrated from", _calibration_words(analysis)),
+        ("Calibrated from", calibration_words(analysis)),
         ("Duration", duration_words(analysis.duration_s)),
     ]
     rows += [(str(key), str(value)) for key, value in analysis.metadata.items()]
@@ -393,12 +421,17 @@ _CALIBRATION_WORDS = {
 }
 
 
-def _calibration_words(analysis: Analysis) -> str:
+def calibration_words(analysis: Analysis) -> str:
+    """Where the angles' zero came from, in plain words."""
     method = str(analysis.calibration.get("method", "quiet-standing"))
+    posture = zero_words(analysis)
+    if method == "quiet-standing" and posture != "standing":
+        return f"keeping still ({posture}) at the start, as designed"
     return _CALIBRATION_WORDS.get(method, method)
 
 
-def _methods(analysis: Analysis, accuracy: Accuracy | None) -> str:
+def methods_html(analysis: Analysis, accuracy: Accuracy | None) -> str:
+    """How the numbers were made, and the measured accuracy."""
     one_sensor = analysis.mode == ONE_SENSOR
     steps = [
         "<strong>Calibration.</strong> A sensor may be clipped on in any orientation. Its "
@@ -492,7 +525,7 @@ def _accuracy(accuracy: Accuracy | None, analysis: Analysis) -> str:
     )
 
 
-_CSS = """
+CSS = """
 :root { --ink: #212121; --muted: #616161; --line: #e0e0e0; --good: #2e7d32; --bad: #c62828;
         --badbg: #ffebee; --greybg: #f2f2f2; }
 * { box-sizing: border-box; }
@@ -546,3 +579,4 @@ code { font-size: 0.88em; background: #f5f5f5; padding: 0 3px; border-radius: 3p
   tr, figure { break-inside: avoid; }
 }
 """
+"""The report's styles, shared by every HTML page imuhinge writes (inline, nothing fetched)."""

@@ -46,7 +46,7 @@ def write_outputs(
     if json_path is not None:
         from .json_report import write_json
 
-        _write("the analysis JSON", json_path, lambda: write_json(analysis, json_path))
+        write_file("the analysis JSON", json_path, lambda: write_json(analysis, json_path))
         if not json_to_stdout:
             written.append(("analysis JSON", Path(json_path)))
 
@@ -55,12 +55,12 @@ def write_outputs(
 
         figure = plot_session(analysis)
         if plot_path is not None:
-            _write("the plot", plot_path, lambda: figure.savefig(plot_path), image=True)
+            write_file("the plot", plot_path, lambda: figure.savefig(plot_path), image=True)
             written.append(("plot", Path(plot_path)))
         if report_path is not None:
             from .html import write_report
 
-            _write("the report", report_path, lambda: write_report(analysis, report_path, figure=figure))
+            write_file("the report", report_path, lambda: write_report(analysis, report_path, figure=figure))
             written.append(("report", Path(report_path)))
 
     for label, path in written:
@@ -77,8 +77,11 @@ def print_caveats(analysis: Analysis) -> None:
         print(f"imuhinge: warning: {caveat}", file=sys.stderr)
 
 
-def _write(what: str, path: str | Path, action, image: bool = False) -> None:
+def write_file(what: str, path: str | Path, action, image: bool = False) -> None:
     """Run ``action``; turn the ways writing a user-named file fails into one sentence.
+
+    ``what`` names the file in the sentence ("the plot"); every command that writes a
+    file the user named goes through here.
 
     For images, matplotlib's ValueError means a file suffix it has no format for.
     """
