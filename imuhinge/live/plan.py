@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exercises import PLAN_KEY, TARGET_REPS_KEY, ExerciseProfile, SessionPlan, plan_file_name, plan_line
+from ..pipeline.between_drills import moves_into_position
 from ..protocols.samples import SampleBlock
 from ..recording.columns import START_KEY
 from ..recording.live_writer import LiveRecordingWriter, SensorInfo
@@ -145,7 +146,8 @@ class PlanSession:
         thresholds = self.thresholds_for(profile)
         processor = LiveProcessor(
             self.labels, thresholds, exercise=profile, accelerometer_only=self.accelerometer_only,
-            calibrate_away_from=away_from, after_movement=previous is not None,
+            calibrate_away_from=away_from,
+            after_movement=moves_into_position(previous and previous.profile.start_posture, profile.start_posture),
         )
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         target = None if profile.kind == "hold" else (self.target_reps or profile.target_reps)

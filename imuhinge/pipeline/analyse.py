@@ -17,12 +17,14 @@ from ..recording.columns import PELVIS, THORAX
 from ..settings import Thresholds
 from . import exercise as drill
 from . import one_sensor
+from .between_drills import in_position
 from .accelerometer_only import accuracy_note
 from .angles import lumbar_flexion_deg
 from .calibration import QUIET_STANDING, quiet_mask, standing_window
 from .fallback import FALLBACK_STILLEST_WINDOW, fallback_calibration_window, fallback_warning
 from .gap_fill import segmentation_tilt_deg
 from .metrics import RepTraces, measure_rep
+from .posture import check_posture
 from .reps import detect_reps
 from .saturation import saturated_spans_s
 from .resample import UniformStream, analysis_clock, resample_stream
@@ -52,9 +54,10 @@ def analyse_recording(
     analyse as one-sensor even if a thorax sensor was recorded. ``exercise``: the drill
     done (``imuhinge.exercises``): its posture, direction, checks and target shape the
     analysis (``pipeline.exercise``); None analyses hinges from standing with the rounded
-    and overextended judgements only, as before drills were named.
+    and overextended judgements only, as before drills were named. A later drill of a
+    session plan is analysed from where the person is in position (``between_drills``).
     """
-    recording = without_gyroscope(recording)
+    recording = in_position(without_gyroscope(recording), settings, thresholds.max_bridged_gap_s)
     tracks, gaps_s, warnings, window = build_tracks(recording, thresholds, pelvis_only, settings)
     if exercise is not None:
         drill.orient_for_exercise(tracks, exercise)
@@ -65,6 +68,7 @@ def analyse_recording(
     finding_tilt_deg = sign * rep_finding_tilt_deg(pelvis, thorax, settings)
     segmentation = drill.segmentation_for(exercise, settings)
     spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, segmentation)
+    hips_rise_cm = None
     if exercise is not None:
         bridge_gaps = settings.filter.bridge_gaps and len(tracks) > 1
         if drill.judges_frontal(exercise) and drill.refine_left_axes(tracks, spans, window, settings, bridge_gaps):
@@ -73,7 +77,7 @@ def analyse_recording(
             thorax = tracks.get(THORAX)
             finding_tilt_deg = sign * rep_finding_tilt_deg(pelvis, thorax, settings)
             spans = detect_reps(finding_tilt_deg, pelvis.stream.rate_hz, segmentation)
-        drill.check_posture(tracks, spans, exercise, settings.exercise)
+        hips_rise_cm = check_posture(tracks, spans, exercise, settings.exercise)
         if exercise.kind == "hold":
             spans = []
 
@@ -145,6 +149,7 @@ def analyse_recording(
             holds = drill.find_holds(tracks, window, exercise, settings.exercise, whole=True)
         estimated_back = mode == ONE_SENSOR and pelvis.calibration.gyroscope and exercise.start_posture == "standing"
         record = drill.exercise_record(exercise, worn, estimated_back, holds, pelvis.calibration.gyroscope)
+        record["hips_rise_cm"] = None if hips_rise_cm is None else round(hips_rise_cm, 1)
     if mode == ONE_SENSOR and not pelvis.calibration.gyroscope:
         reps = [not_judged_without_gyroscope(rep) for rep in reps]
     if exercise is not None and exercise.kind == "hold":
@@ -191,15 +196,23 @@ def rep_finding_tilt_deg(
 
     Only segmentation sees the fill (so a rep inside a pelvis loss is still counted);
     such a rep overlaps the gap and is flagged ``gap``, never judged on filled data.
+    Before the recording settled in its calibration posture (``calibration.posture_start``:
+    it started in another one) the tilt is held at its value there: no rep is found in
+    another posture or in getting out of it.
     """
     if thorax is None:
-        return _without_long_gaps(
+        tilt = _without_long_gaps(
             pelvis.angles.sagittal_deg, pelvis.stream, settings.segmentation.max_rep_s
         )
-    return segmentation_tilt_deg(
-        pelvis.angles.sagittal_deg, pelvis.stream.valid, thorax.angles.sagittal_deg,
-        thorax.stream.valid, pelvis.stream.rate_hz, settings.gap_fill,
-    )
+    else:
+        tilt = segmentation_tilt_deg(
+            pelvis.angles.sagittal_deg, pelvis.stream.valid, thorax.angles.sagittal_deg,
+            thorax.stream.valid, pelvis.stream.rate_hz, settings.gap_fill,
+        )
+    settled = pelvis.calibration.posture_start_index
+    if 0 < settled < len(tilt):
+        tilt[:settled] = tilt[settled]
+    return tilt
 
 
 def _without_long_gaps(tilt_deg: np.ndarray, stream: UniformStream, longest_s: float) -> np.ndarray:
@@ -286,14 +299,16 @@ def calibration_window(
 ) -> tuple[tuple[int, int], str, dict[str, np.ndarray]]:
     """Where to calibrate: (window, method, still masks) for every sensor at once.
 
-    The first quiet standing all sensors share (``quiet-standing``); failing that, a
+    The first quiet stretch all sensors share, in the posture the pelvis is mostly still in
+    (``calibration.standing_window``: ``quiet-standing``); failing that, a
     fallback (``pipeline.fallback``), whose window then counts as still for the
     orientation step too.
     """
     rate_hz = settings.resample.rate_hz
     together = np.logical_and.reduce(list(quiet.values()))
     try:
-        return standing_window(together, rate_hz, settings.calibration), QUIET_STANDING, quiet
+        window = standing_window(together, rate_hz, settings.calibration, streams[PELVIS].acc_g)
+        return window, QUIET_STANDING, quiet
     except AnalysisError:
         window, method = fallback_calibration_window(streams, settings.calibration, settings.fallback, gyroscopes)
     if method == FALLBACK_STILLEST_WINDOW:

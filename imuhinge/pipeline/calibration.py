@@ -35,6 +35,8 @@ class SensorCalibration:
     (it is then a guess, and the angles should not be trusted). ``method`` says where up,
     bias and zero came from: ``quiet-standing``, or a fallback (``pipeline.fallback``).
     ``gyroscope`` is False for a sensor without one (``pipeline.accelerometer_only``).
+    ``posture_start_index``: the sample from which the recording is in the calibration posture
+    for good (``posture_start``); 0 unless it started in another posture.
     """
 
     rotation_segment_sensor: np.ndarray
@@ -44,6 +46,7 @@ class SensorCalibration:
     gyro_bias_track_dps: np.ndarray | None = None
     method: str = QUIET_STANDING
     gyroscope: bool = True
+    posture_start_index: int = 0
 
     def as_dict(self) -> dict:
         """JSON-friendly summary (rounded)."""
@@ -102,19 +105,57 @@ def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
 
 
-def standing_window(quiet: np.ndarray, rate_hz: float, settings: CalibrationSettings) -> tuple[int, int]:
-    """Index range of the calibration standing: the first quiet stretch long enough.
+def standing_window(
+    quiet: np.ndarray, rate_hz: float, settings: CalibrationSettings, acc_g: np.ndarray | None = None
+) -> tuple[int, int]:
+    """Index range of the calibration: the first quiet stretch long enough (``min_quiet_s``)
+    in the posture the recording is mostly still in.
 
-    ``quiet`` should already combine every sensor (all still at the same time).
+    ``quiet`` should already combine every sensor (all still at the same time). A
+    recording may start in another posture than its drill's: a plan session's next file
+    begins while the person still lies after the bridges, or someone starts standing and
+    then lies down for bridges. Given ``acc_g`` (the pelvis accelerometer, sensor frame,
+    on the same clock), the long enough stretches are grouped by posture
+    (``posture_groups``) and the first of the group with the most quiet time is used;
+    without it, or when the first stretch's posture has the most, the first stretch.
     """
     needed = int(round(settings.min_quiet_s * rate_hz))
-    for start, stop in runs_of(quiet):
-        if stop - start >= needed:
-            return start, min(stop, start + int(round(settings.max_quiet_used_s * rate_hz)))
-    raise AnalysisError(
-        f"no quiet standing of at least {settings.min_quiet_s:g} s was found to calibrate "
-        "from; start the recording standing still for a few seconds"
-    )
+    runs = [(start, stop) for start, stop in runs_of(quiet) if stop - start >= needed]
+    if not runs:
+        raise AnalysisError(
+            f"no quiet standing of at least {settings.min_quiet_s:g} s was found to calibrate "
+            "from; start the recording standing still for a few seconds"
+        )
+    start, stop = runs[0]
+    if acc_g is not None and len(runs) > 1:
+        groups = posture_groups(runs, acc_g, settings.posture_group_deg)
+        weights = np.zeros(max(groups) + 1)
+        for (a, b), group in zip(runs, groups):
+            weights[group] += b - a
+        start, stop = runs[groups.index(int(np.argmax(weights)))]
+    return start, min(stop, start + int(round(settings.max_quiet_used_s * rate_hz)))
+
+
+def posture_groups(runs: list[tuple[int, int]], acc_g: np.ndarray, max_angle_deg: float) -> list[int]:
+    """A group number for each still stretch (start, stop), in time order: stretches whose
+    mean accelerometer direction is within ``max_angle_deg`` of a group's (its stretches'
+    mean, weighted by duration) join it, the others start a new one. Still, the
+    accelerometer reads gravity, so a group is one posture of the body, whatever the clip."""
+    centres: list[np.ndarray] = []
+    groups = []
+    cos_max = np.cos(np.radians(max_angle_deg))
+    for a, b in runs:
+        direction = np.mean(acc_g[a:b], axis=0)
+        direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
+        near = [float(np.dot(direction, c / np.linalg.norm(c))) for c in centres]
+        if near and max(near) >= cos_max:
+            group = int(np.argmax(near))
+            centres[group] = centres[group] + direction * (b - a)
+        else:
+            group = len(centres)
+            centres.append(direction * (b - a))
+        groups.append(group)
+    return groups
 
 
 def calibrate_sensor(
@@ -123,17 +164,46 @@ def calibrate_sensor(
     quiet: np.ndarray,
     settings: CalibrationSettings,
 ) -> SensorCalibration:
-    """Calibrate one sensor from its standing ``window``, still samples and movement."""
+    """Calibrate one sensor from its standing ``window``, still samples and movement.
+
+    The movement is taken from ``posture_start`` on: a recording that started in another
+    posture (lying before the person got up) would otherwise have its largest excursion
+    there, and the reps would be read the wrong way.
+    """
     start, stop = window
     bias_track = gyro_bias_track_dps(stream, quiet, window, settings)
     up = np.mean(stream.acc_g[start:stop], axis=0)
     up = up / np.linalg.norm(up)
-    left, found = mediolateral_axis(stream.gyr_dps - bias_track, up, stream.valid, stream.rate_hz, settings)
+    settled = posture_start(stream, window, quiet, settings)
+    moves = slice(settled, None)
+    left, found = mediolateral_axis(
+        (stream.gyr_dps - bias_track)[moves], up, stream.valid[moves], stream.rate_hz, settings
+    )
     rotation = segment_from_sensor(up, left)
-    if found and forward_sign(stream.acc_g, rotation, stream.rate_hz, settings) < 0:
+    if found and forward_sign(stream.acc_g[moves], rotation, stream.rate_hz, settings) < 0:
         rotation = segment_from_sensor(up, -left)
     bias_dps = np.mean(bias_track[start:stop], axis=0)
-    return SensorCalibration(rotation, bias_dps, up, found, bias_track)
+    return SensorCalibration(rotation, bias_dps, up, found, bias_track, posture_start_index=settled)
+
+
+def posture_start(
+    stream: UniformStream, window: tuple[int, int], quiet: np.ndarray, settings: CalibrationSettings
+) -> int:
+    """Where the recording is in its calibration posture for good: the window's start if a
+    still stretch before it (``min_quiet_s`` at least) was in another posture (gravity
+    further than ``posture_group_deg`` from the window's), else 0. What comes before is
+    another drill's posture and getting out of it, not the drill's movement."""
+    start, stop = window
+    up = np.mean(stream.acc_g[start:stop], axis=0)
+    up = up / max(float(np.linalg.norm(up)), 1e-9)
+    needed = int(round(settings.min_quiet_s * stream.rate_hz))
+    cos_max = np.cos(np.radians(settings.posture_group_deg))
+    for a, b in runs_of(quiet[:start]):
+        if b - a >= needed:
+            direction = np.mean(stream.acc_g[a:b], axis=0)
+            if float(np.dot(direction, up)) < cos_max * float(np.linalg.norm(direction)):
+                return start
+    return 0
 
 
 def gyro_bias_track_dps(

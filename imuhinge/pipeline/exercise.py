@@ -17,8 +17,8 @@ here, in one place:
   the left axis from its reps, robustly, so faulty reps do not tilt it and leak the
   hinge into the frontal angle; its ``side_bend_deg`` is read from both segments as the
   truth defines it (``side_bend_deg``).
-- **posture**: a recording that obviously does not start in the drill's posture is refused
-  (``check_posture``).
+- **posture**: a recording that obviously was not done in the drill's posture is refused
+  (``pipeline.posture.check_posture``).
 - **metrics** the checks use (``add_rep_metrics``), and the **checks** themselves
   (``apply_checks``): flags and reasons from the profile, for the checks the worn sensors
   can make. ``rounded`` and ``overextended`` stay with ``verdicts.judge_rep`` and the
@@ -34,13 +34,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import AnalysisError
 from ..exercises import ExerciseProfile
 from ..recording.columns import PELVIS, THORAX
 from .axes import segment_from_sensor, to_segment
 from .calibration import QUIET_STANDING, moving_mean, quiet_mask, runs_of
 from .fallback import forward_sign_like
-from .reps import RepSpan
+from .reps import RepSpan, top_index
 from .result import NOT_JUDGED_FLAGS, OVEREXTENDED, ROUNDED, RepResult
 from .settings import ExerciseSettings, PipelineSettings, SegmentationSettings
 from .tracks import SegmentTrack, retrack_with_rotation
@@ -197,72 +196,6 @@ def _flip(track: SegmentTrack) -> None:
     )
 
 
-def upright_from_walking(track: SegmentTrack, spans: list[RepSpan], settings: ExerciseSettings) -> np.ndarray | None:
-    """Unit "up" of the upright body in the sensor frame, from walking; None without walking.
-
-    Walking happens upright, with the pelvis bouncing at the step rate (``walk_band_hz``)
-    along gravity. Windows whose acceleration varies like that, away from reps, give the
-    mean accelerometer direction of walking: the segment's long axis, whatever the clip.
-    """
-    stream = track.stream
-    rate_hz = stream.rate_hz
-    width = max(3, int(round(settings.walk_window_s * rate_hz)))
-    acc = stream.acc_g
-    magnitude = np.linalg.norm(acc, axis=1)
-    low, high = settings.walk_band_hz
-    fast = magnitude - moving_mean(magnitude, int(round(rate_hz / low)))
-    band = moving_mean(fast, max(1, int(round(rate_hz / high))))
-    spread_g = np.sqrt(np.clip(moving_mean(band**2, width), 0.0, None))
-    level_g = moving_mean(magnitude, width)
-    gyr_dps = np.linalg.norm(moving_mean(stream.gyr_dps, width), axis=1)
-    walking = (
-        (spread_g > settings.walk_min_acc_spread_g) & (np.abs(level_g - 1.0) < 0.1)
-        & (gyr_dps < settings.walk_max_mean_rate_dps) & stream.valid
-    )
-    margin = int(round(settings.walk_rep_margin_s * rate_hz))
-    for span in spans:
-        walking[max(0, span.start_index - margin) : span.end_index + margin + 1] = False
-    if walking.sum() < settings.walk_min_s * rate_hz:
-        return None
-    up = np.mean(acc[walking], axis=0)
-    norm = float(np.linalg.norm(up))
-    return up / norm if norm > 0.5 else None
-
-
-def check_posture(
-    tracks: dict[str, SegmentTrack], spans: list[RepSpan], profile: ExerciseProfile, settings: ExerciseSettings
-) -> None:
-    """Refuse (``AnalysisError``) a recording that obviously does not start in the drill's posture.
-
-    The clip is unknown, so a single posture says nothing about the body: lying on the back
-    and standing both show gravity along one sensor axis. Walking does: it is upright, so
-    the mean accelerometer direction while walking is the segment's long axis. A lying
-    drill whose start window has gravity within ``posture_mismatch_deg`` of that axis
-    started upright (standing or kneeling); a standing or kneeling drill whose start window
-    has gravity further than that from it started lying. Without walking in the recording
-    nothing is refused (nothing can be told).
-    """
-    pelvis = tracks[PELVIS]
-    upright = upright_from_walking(pelvis, spans, settings)
-    if upright is None:
-        return
-    start_up = pelvis.calibration.up_sensor
-    angle_deg = math.degrees(math.acos(float(np.clip(np.dot(start_up, upright), -1.0, 1.0))))
-    starts_upright = angle_deg < settings.posture_mismatch_deg
-    if profile.start_posture == "lying" and starts_upright:
-        raise AnalysisError(
-            f"this recording starts upright (its start posture is within {angle_deg:.0f}° of how "
-            f"the pelvis is held walking), but the {profile.title.lower()} starts lying on the back; "
-            "choose the drill that was done with --exercise"
-        )
-    if profile.start_posture != "lying" and not starts_upright:
-        raise AnalysisError(
-            f"this recording starts lying down (its start posture is {angle_deg:.0f}° from how the "
-            f"pelvis is held walking), but the {profile.title.lower()} starts {profile.start_posture}; "
-            "choose the drill that was done with --exercise"
-        )
-
-
 def add_rep_metrics(
     reps: list[RepResult],
     spans: list[RepSpan],
@@ -275,9 +208,11 @@ def add_rep_metrics(
     """``reps`` with ``hip_extension_short_deg``, ``depth_change_pct`` and ``rep_rate_per_min``.
 
     ``hip_extension_short_deg``: the pelvis's angle, turned the drill's way, at its most
-    extended over the end of the rep (from ``lockout_from_fraction`` of the way up to the
-    end, where a rep finishes), 0 if it got back to the start posture or beyond: how far the
-    hips stayed short of the start posture's neutral. For a backward drill (the bridge,
+    extended over the end of the rep's drive (from ``lockout_from_fraction`` of the way up
+    to its top, ``reps.top_index``: where the return first comes to rest, so that a last
+    rep that stopped short and settled back into the start posture in the rest after the
+    set is measured where it stopped), 0 if it got back to the start posture or beyond: how
+    far the hips stayed short of the start posture's neutral. For a backward drill (the bridge,
     whose start is lying with the hips flexed) the top of the rep is its extreme, and
     straight hips are a personal angle: the target is the extension the person's best reps
     of the set reach (the ``bridge_target_percentile`` of the set's reps, most of which are
@@ -296,9 +231,12 @@ def add_rep_metrics(
         turned = sign * pelvis_tilt_deg[span.start_index : span.end_index + 1]
         depths.append(float(np.max(turned)))
         if sign > 0:
-            first = span.bottom_index + int(math.ceil(lockout_from_fraction * (span.end_index - span.bottom_index)))
-            first = min(first, span.end_index)
-            shorts.append(max(0.0, float(np.min(sign * pelvis_tilt_deg[first : span.end_index + 1]))))
+            top = top_index(
+                pelvis_tilt_deg, span, rate_hz,
+                settings.top_min_return_deg, settings.top_stop_rate_fraction, settings.top_rate_window_s,
+            )
+            first = min(top, span.bottom_index + int(math.ceil(lockout_from_fraction * (top - span.bottom_index))))
+            shorts.append(max(0.0, float(np.min(sign * pelvis_tilt_deg[first : top + 1]))))
     sets = split_sets([(s.start_index / rate_hz, s.end_index / rate_hz) for s in spans], settings.set_break_s)
     if sign < 0:
         overall = (
@@ -468,8 +406,11 @@ def find_holds(
     A hold is a stretch of at least ``hold_min_s`` near the start posture (pelvis within
     ``hold_max_tilt_deg``) without walking or turning (the rates, averaged over a second,
     below ``hold_max_rate_dps``), after the calibration window. Its sway is the rms of each
-    worn segment's sagittal angle about its mean over the hold, the larger of the two:
-    how far the body moved while it should have been still.
+    worn segment's tilt about its mean over the hold, the larger of the two: how far the
+    body moved while it should have been still. The tilt counts forward and sideways
+    together (``_tilt_sway_deg``): a sensor that barely moved before the hold has no left
+    axis found from movement, and its sagittal and frontal angles are then an arbitrary
+    split of the tilt (a forward sway read as side bend).
 
     ``whole`` (a finished recording, as offline): a hold is judged as a whole. Breaks of
     at most ``hold_max_break_s`` (a second of lost data, one faster sway of an unsteady
@@ -506,13 +447,21 @@ def find_holds(
         if (b - a) / rate_hz < shortest_s:
             continue
         inside = valid[a:b] if valid[a:b].any() else np.ones(b - a, dtype=bool)
-        sway = max(float(np.std(track.angles.sagittal_deg[a:b][inside])) for track in tracks.values())
+        sway = max(_tilt_sway_deg(track, a, b, inside) for track in tracks.values())
         flags, reasons = (), ()
         if check is not None and check.fires(sway):
             flags, reasons = (check.flag,), (check.sentence(sway),)
         start_s, end_s = float(time_s[a]), float(time_s[b - 1])
         holds.append(Hold(start_s, end_s, end_s - start_s, sway, flags, reasons))
     return holds
+
+
+def _tilt_sway_deg(track: SegmentTrack, a: int, b: int, inside: np.ndarray) -> float:
+    """rms (deg) of the segment's tilt about its mean over samples ``a:b`` (where
+    ``inside``), forward and sideways together: the same whichever way the axes split it."""
+    sagittal = float(np.std(track.angles.sagittal_deg[a:b][inside]))
+    frontal = float(np.std(track.angles.frontal_deg[a:b][inside]))
+    return math.hypot(sagittal, frontal)
 
 
 def _joined(runs: list[tuple[int, int]], max_break: int) -> list[tuple[int, int]]:

@@ -171,3 +171,49 @@ def _threshold_edge(seg: np.ndarray, baseline: float, onset_deg: float) -> int:
     """First sample, walking out, within ``onset_deg`` of ``baseline``."""
     near = np.flatnonzero(seg <= baseline + onset_deg)
     return int(near[0]) if near.size else len(seg) - 1
+
+
+def top_index(
+    turned_deg: np.ndarray,
+    span: RepSpan,
+    rate_hz: float,
+    min_return_deg: float,
+    stop_rate_fraction: float,
+    rate_window_s: float,
+) -> int:
+    """Where the rep's drive back towards the start posture ends: its top (sample index).
+
+    A span ends when the pelvis is back at the start posture (``detect_reps``). A rep that
+    stops short at the top and only settles back into the start posture in the rest after
+    it (the last rep of a set: there is no next rep to start from where it stopped) is back
+    by then, but its top was where the concentric drive ended, before that settling: the
+    return rate falls to about zero there, between the drive and the settle. ``turned_deg``
+    is the pelvic tilt turned the drill's way (the rep rises to its bottom, its largest
+    value). Walking from the bottom, once the pelvis has come back ``min_return_deg`` (a
+    pause at the bottom drifts a degree or so: not yet the drive), the first stretch where
+    the return rate (smoothed over ``rate_window_s``) is below ``stop_rate_fraction`` of its
+    peak so far is the end of the drive; the top is the stillest sample of that stretch
+    within the span. A rep whose return does not stop before it is back has its top in
+    the stillness after it, at the start posture; the span's end if the rate never falls.
+    """
+    first, last = span.bottom_index, span.end_index
+    seg = np.asarray(turned_deg[first : last + 1], dtype=np.float64)
+    if len(seg) < 3:
+        return last
+    width = max(1, int(round(rate_window_s * rate_hz)))
+    kernel = np.ones(width) / width
+    padded = np.concatenate([np.full(width // 2, seg[0]), seg, np.full(width - 1 - width // 2, seg[-1])])
+    smooth = np.convolve(padded, kernel, mode="valid")
+    return_dps = -np.gradient(smooth) * rate_hz
+    back = np.flatnonzero(seg[0] - seg >= min_return_deg)
+    if back.size == 0:
+        return last
+    start = int(back[0])
+    peak_dps = np.maximum.accumulate(return_dps)
+    stopped = return_dps[start:] < stop_rate_fraction * np.maximum(peak_dps[start:], 1e-9)
+    if not stopped.any():
+        return last
+    run_from = start + int(np.argmax(stopped))
+    moving = np.flatnonzero(~stopped[run_from - start :])
+    run_to = run_from + int(moving[0]) if moving.size else len(seg)
+    return first + run_from + int(np.argmin(np.abs(return_dps[run_from:run_to])))

@@ -16,7 +16,7 @@ import numpy as np
 from .accelerometer_only import gravity_direction, mediolateral_axis_from_gravity, tilt_deg, tilt_quaternions
 from .angles import SegmentAngles, bridge_invalid, segment_angles
 from .axes import quaternions_to_matrices, sagittal_frontal_heading_deg, segment_from_sensor, to_segment
-from .calibration import QUIET_STANDING, SensorCalibration, calibrate_sensor, forward_sign, runs_of
+from .calibration import QUIET_STANDING, SensorCalibration, calibrate_sensor, forward_sign, posture_start, runs_of
 from .fallback import (
     FALLBACK_MEAN_GRAVITY,
     calibrate_from_mean_gravity,
@@ -79,7 +79,7 @@ def track_segment(
     ``gyroscope=False``: the sensor has none; see ``_track_accelerometer_only``.
     """
     if not gyroscope:
-        return _track_accelerometer_only(stream, window, method, settings, bridge_gaps, forward_like_deg)
+        return _track_accelerometer_only(stream, window, method, settings, bridge_gaps, forward_like_deg, quiet)
     if method == FALLBACK_MEAN_GRAVITY:
         return _track_without_standing(stream, settings, bridge_gaps, forward_like_deg)
     calibration = calibrate_sensor(stream, window, quiet, settings.calibration)
@@ -165,6 +165,7 @@ def _track_accelerometer_only(
     settings: PipelineSettings,
     bridge_gaps: bool,
     forward_like_deg: np.ndarray | None,
+    quiet: np.ndarray | None = None,
 ) -> SegmentTrack:
     """Steps 2–4 for a sensor without a gyroscope: tilt from gravity's direction alone.
 
@@ -181,8 +182,10 @@ def _track_accelerometer_only(
     else:
         up = np.mean(stream.acc_g[window[0] : window[1]], axis=0)
         up = up / np.linalg.norm(up)
+    settled = 0 if without_standing or quiet is None else posture_start(stream, window, quiet, settings.calibration)
+    moves = slice(settled, None)
     left, found = mediolateral_axis_from_gravity(
-        gravity, up, stream.valid, stream.rate_hz, settings.accelerometer_only
+        gravity[moves], up, stream.valid[moves], stream.rate_hz, settings.accelerometer_only
     )
     rotation = segment_from_sensor(up, left)
     if found:
@@ -190,11 +193,12 @@ def _track_accelerometer_only(
             sagittal_deg = tilt_deg(to_segment(rotation, gravity))[0]
             sign = _fallback_forward_sign(sagittal_deg, stream, settings.fallback, forward_like_deg)
         else:
-            sign = forward_sign(stream.acc_g, rotation, stream.rate_hz, settings.calibration)
+            sign = forward_sign(stream.acc_g[moves], rotation, stream.rate_hz, settings.calibration)
         if sign < 0:
             rotation = segment_from_sensor(up, -left)
     no_bias = np.zeros((len(stream), 3))
-    calibration = SensorCalibration(rotation, np.zeros(3), up, found, no_bias, method, gyroscope=False)
+    calibration = SensorCalibration(rotation, np.zeros(3), up, found, no_bias, method, gyroscope=False,
+                                    posture_start_index=settled)
     quaternions = tilt_quaternions(to_segment(rotation, gravity))
     angles = segment_angles(
         quaternions, stream.rate_hz, window, settings.filter,

@@ -35,12 +35,10 @@ def write_plan_session_outputs(
     from ..plan_session import analyse_plan_folder
     from ..plan_session.outputs import write_plan_outputs
 
-    analyse = None
-    if thresholds_for is not None:
-        def analyse(recording, profile):
-            return analyse_recording(recording, thresholds_for(profile), exercise=profile)
+    def analyse(recording, profile):
+        return analyse_recording(recording, thresholds_for(profile), exercise=profile)
 
-    session = analyse_plan_folder(folder, analyse)
+    session = analyse_plan_folder(folder, analyse if thresholds_for is not None else None)
     write_plan_outputs(session, json_path=json_path, plot_path=plot_path, report_path=report_path,
                        limits=limits, console=console)
     return session
