@@ -9,9 +9,17 @@ checks precision, recall and F1 of the analysis's flags against the truth ``labe
 false alarm; reps in a data gap are left out, as in ``scoring``). A hold drill is scored
 on its holds: holds found, and the ``unsteady`` flag.
 
+``--posture`` measures the posture check instead (``pipeline.posture``): per drill and
+sensor mode (two sensors, one, and one pelvis sensor without gyroscope), how many
+sessions analysed as their own drill are wrongly refused, and how many analysed as a
+drill of the other posture are refused (caught): the bridge (lying) as the kettlebell
+deadlift, every standing and kneeling drill as the bridge. Kneeling drills are also
+analysed as the kettlebell deadlift (standing), which the sensors cannot tell apart
+from kneeling: those are expected not to be caught.
+
 Seed policy: tune on 1000–1199, report on 1–999 (the default here, ``--seeds 1-40``).
 
-    python benchmarks/exercises.py [--seeds 1-40] [--drill NAME ...] [--jobs N]
+    python benchmarks/exercises.py [--seeds 1-40] [--drill NAME ...] [--jobs N] [--posture]
 """
 
 from __future__ import annotations
@@ -25,13 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scoring import match_reps  # noqa: E402
 
-from imuhinge.errors import ImuhingeError  # noqa: E402
+from imuhinge.errors import AnalysisError, ImuhingeError  # noqa: E402
 from imuhinge.exercises import load_profiles, profile_named  # noqa: E402
 from imuhinge.pipeline.analyse import analyse_recording  # noqa: E402
+from imuhinge.pipeline.settings import ExerciseSettings, PipelineSettings  # noqa: E402
 from imuhinge.simulation import SessionConfig, simulate_session  # noqa: E402
 
 NOT_JUDGED = ("gap", "saturated", "accelerometer_only")
 SENSOR_SETS = {"two-sensor": ("pelvis", "thorax"), "one-sensor": ("pelvis",)}
+POSTURE_MODES = {"two-sensor": (("pelvis", "thorax"), False), "one-sensor": (("pelvis",), False),
+                 "accelerometer-only": (("pelvis",), True)}
+"""Sensor modes of the posture table: (sensors, without gyroscope)."""
+WITHOUT_WALKING = PipelineSettings(exercise=ExerciseSettings(walk_min_s=float("inf")))
+"""The analysis's settings with walking never found: the posture told by the hips alone."""
+STANDING_DRILL = "kettlebell-deadlift"
+LYING_DRILL = "bridge"
 
 
 def score_drill_seed(job: tuple[str, int, str]) -> dict:
@@ -150,14 +166,87 @@ def print_table(summaries: dict[tuple[str, str], dict]) -> None:
             print(f"    error: {error}")
 
 
+def posture_analyses(name: str) -> list[tuple[str, bool]]:
+    """The drills a session of ``name`` is analysed as, each with whether a refusal is
+    right: itself (no), a drill of the other posture (yes), and for a kneeling drill the
+    standing deadlift (None: the sensors cannot tell kneeling from standing)."""
+    posture = profile_named(name).start_posture
+    out = [(name, False), (STANDING_DRILL if posture == "lying" else LYING_DRILL, True)]
+    if posture == "kneeling":
+        out.append((STANDING_DRILL, None))
+    return out
+
+
+def posture_seed(job: tuple[str, int, str, str]) -> dict:
+    """One session of drill ``name`` analysed as ``as_name``: refused or not, and why."""
+    name, seed, mode, as_name = job
+    sensors, without_gyroscope = POSTURE_MODES[mode]
+    recording, _ = simulate_session(
+        SessionConfig.random(seed, sensors, exercise=name, accelerometer_only=without_gyroscope)
+    )
+    profile = profile_named(as_name)
+    try:
+        analysis = analyse_recording(recording, exercise=profile)
+    except AnalysisError as exc:
+        why = str(exc)
+        by_hips = "lift the hips" in why
+        if not by_hips:  # refused by walking: would the hips alone have refused it?
+            try:
+                analyse_recording(recording, exercise=profile, settings=WITHOUT_WALKING)
+            except AnalysisError as again:
+                by_hips = "lift the hips" in str(again)
+        return {"refused": True, "why": why, "by_hips": by_hips}
+    return {"refused": False, "by_hips": False, "hips_rise_cm": (analysis.exercise or {}).get("hips_rise_cm")}
+
+
+def run_posture(drills: list[str], seeds: list[int], jobs: int) -> list[tuple[str, str, object, dict]]:
+    """Rows (drill, analysed as, refusal right?, {mode: [refused, sessions, of those refused
+    by the hips alone too (``WITHOUT_WALKING``), one reason]})."""
+    work = [(name, seed, mode, as_name) for name in drills for as_name, _ in posture_analyses(name)
+            for mode in POSTURE_MODES for seed in seeds]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(posture_seed, work, chunksize=2))
+    rows = []
+    for name in drills:
+        for as_name, right in posture_analyses(name):
+            counts = {}
+            for mode in POSTURE_MODES:
+                mine = [r for (n, _, m, a), r in zip(work, results) if (n, m, a) == (name, mode, as_name)]
+                refused = [r for r in mine if r["refused"]]
+                by_hips = sum(r["by_hips"] for r in refused)
+                counts[mode] = [len(refused), len(mine), by_hips, refused[0]["why"] if refused else ""]
+            rows.append((name, as_name, right, counts))
+    return rows
+
+
+def print_posture_table(rows: list[tuple[str, str, object, dict]]) -> None:
+    """Sessions refused of those analysed, per mode; in brackets how many of them the hips
+    alone (``posture.hips_rise_cm``) refuse, walking aside."""
+    expect = {False: "accept", True: "refuse", None: "not told"}
+    print(f"{'drill':27} {'analysed as':27} {'expected':9} " + " ".join(f"{m:>19}" for m in POSTURE_MODES))
+    for name, as_name, right, counts in rows:
+        cells = " ".join(f"{f'{c[0]}/{c[1]} ({c[2]} hips)':>19}" for c in counts.values())
+        print(f"{name:27} {as_name:27} {expect[right]:9} {cells}")
+    print("refused of sessions analysed; in brackets: of those, refused by the hips alone (walking aside)")
+    for name, as_name, right, counts in rows:
+        for mode, (refused, _, _, why) in counts.items():
+            if right is False and refused:
+                print(f"    wrongly refused ({name}, {mode}): {why}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="1-40", help="seeds to score (report on 1-999, tune on 1000-1199)")
     parser.add_argument("--drill", action="append", help="a drill to score (default: every drill)")
     parser.add_argument("--mode", action="append", choices=tuple(SENSOR_SETS), help="default: both")
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--posture", action="store_true",
+                        help="measure the posture check (sessions refused as their own drill and as another)")
     args = parser.parse_args()
     drills = args.drill or list(load_profiles())
+    if args.posture:
+        print_posture_table(run_posture(drills, parse_seeds(args.seeds), args.jobs))
+        return
     print_table(run(drills, parse_seeds(args.seeds), args.mode or list(SENSOR_SETS), args.jobs))
 
 
