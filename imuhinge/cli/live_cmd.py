@@ -54,7 +54,8 @@ def register(commands) -> None:
     parser.add_argument("--speed", metavar="X", default="1",
                         help="with --simulate: play X times faster than real time (default 1)")
     parser.add_argument("--duration", metavar="S", help="stop after S seconds of session time")
-    parser.add_argument("--out", metavar="FILE.csv", help="recording to write (default imuhinge-live-DATE-TIME.csv)")
+    parser.add_argument("--out", metavar="FILE.csv", help="recording to write (default imuhinge-live-DATE-TIME.csv); "
+                        "with --plan, the session folder (default imuhinge-plan-DATE-TIME)")
     parser.add_argument("--json", metavar="OUT", help="write the end-of-session analysis JSON")
     parser.add_argument("--plot", metavar="PNG", help="write the end-of-session plot")
     parser.add_argument("--report", metavar="HTML", help="write the end-of-session HTML report")
