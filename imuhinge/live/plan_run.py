@@ -241,42 +241,41 @@ def finish_plan(
         f"Stopped ({outcome.stopped_by}) after {len(session.parts)} of {len(session.profiles)} drills. Recordings: ",
         (str(session.folder), "bold"), f" ({rows:,} samples).",
     ))
-    result = PlanResult([_drill_agreement(part) for part in session.parts])
+    from ..errors import BadInputError
+    from ..pipeline.analyse import analyse_recording
+    from ..plan_session import analyse_plan_folder
+    from ..plan_session.outputs import write_plan_outputs
+
+    def analyse(recording, profile):
+        return analyse_recording(recording, session.thresholds_for(profile), exercise=profile)
+
+    # One analysis of each drill's file serves both the agreement lines and the outputs.
+    analysed = analyse_plan_folder(session.folder, analyse)
+    outcomes = {drill.index: drill for drill in analysed.drills}
+    result = PlanResult([_drill_agreement(part, outcomes.get(part.index)) for part in session.parts])
     for drill in result.drills:
         style = "bold" if drill.agreement is not None else "yellow"
         console.print(Text(f"{drill.index:2d}. {drill.profile.title}: {drill.sentence}", style=style))
-    _write_plan_outputs(session, console, json_path, plot_path, report_path)
+    try:
+        write_plan_outputs(analysed, json_path=json_path, plot_path=plot_path, report_path=report_path,
+                           console=console)
+    except BadInputError as exc:  # no drill analysable: the reasons are printed above, the files stay
+        console.print(Text(str(exc), style="yellow"))
     return result
 
 
-def _drill_agreement(part: PlanPart) -> DrillAgreement:
-    from ..errors import AnalysisError, BadInputError
-    from ..pipeline.analyse import analyse_recording
-    from ..recording import read_recording
-
+def _drill_agreement(part: PlanPart, outcome) -> DrillAgreement:
+    """How ``part``'s live verdicts agree with its drill's analysis (``outcome``, a
+    ``plan_session.DrillOutcome``; None or not analysed: the reason instead)."""
     live = part.processor
-    try:
-        analysis = analyse_recording(read_recording(part.path), part.thresholds, exercise=part.profile)
-    except (AnalysisError, BadInputError) as exc:
-        return DrillAgreement(part.index, part.profile, part.path, len(live.reps), None, str(exc),
-                              f"not analysable: {exc}")
+    if outcome is None or outcome.analysis is None:
+        reason = (outcome.reason if outcome is not None else None) or "not recorded"
+        return DrillAgreement(part.index, part.profile, part.path, len(live.reps), None, reason,
+                              f"not analysable: {reason}")
+    analysis = outcome.analysis
     agreement = compare(live.reps, analysis.reps)
     if part.profile.kind == "hold":
         sentence = compare_holds(live.holds, analysis.holds or []).sentence()
     else:
         sentence = agreement.sentence()
     return DrillAgreement(part.index, part.profile, part.path, len(live.reps), agreement, "", sentence)
-
-
-def _write_plan_outputs(session: PlanSession, console: Console, json_path, plot_path, report_path) -> None:
-    """The plan folder's table, JSON, report and plot, as ``imuhinge analyse FOLDER`` gives them
-    (with the session's own thresholds). When no drill could be analysed, the reasons are
-    already printed above, and the recordings stay."""
-    from ..errors import BadInputError
-    from ..report.plan_session import write_plan_session_outputs
-
-    try:
-        write_plan_session_outputs(session.folder, json_path=json_path, plot_path=plot_path,
-                                   report_path=report_path, console=console, thresholds_for=session.thresholds_for)
-    except BadInputError as exc:
-        console.print(Text(str(exc), style="yellow"))
