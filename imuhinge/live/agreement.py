@@ -82,7 +82,7 @@ class HoldAgreement:
 
 
 def compare_holds(live: list, offline: list) -> HoldAgreement:
-    """``HoldAgreement`` of two lists of ``pipeline.exercise.Hold`` (matched as reps are)."""
+    """``HoldAgreement`` of two lists of ``pipeline.holds.Hold`` (matched as reps are)."""
     used, agreed, matched = set(), 0, 0
     for hold in offline:
         shared = [(overlap_s(h.start_s, h.end_s, hold.start_s, hold.end_s), i) for i, h in enumerate(live) if i not in used]

@@ -82,7 +82,7 @@ offline, with its own functions:
   the whole set and recording;
 - **rep finding** uses the drill's segmentation (``exercise.segmentation_for``: smaller
   reps count lying or kneeling);
-- **holds** (``kind = "hold"``): no reps are looked for. ``exercise.find_holds`` runs
+- **holds** (``kind = "hold"``): no reps are looked for. ``pipeline.holds.find_holds`` runs
   every ``hold_update_s`` on the stretch since the last finished hold (and, as offline,
   after the calibration standing: the first quiet stretch, up to ``max_quiet_used_s``),
   and ``hold_now_s`` is the hold under way. No rep shows the left axis, so each segment's sagittal angle is
@@ -117,6 +117,7 @@ from ..pipeline.calibration import (
     quiet_mask,
 )
 from ..pipeline.fallback import forward_sign_like
+from ..pipeline.holds import Hold, find_holds
 from ..pipeline.metrics import RepTraces, measure_rep
 from ..pipeline.orientation import OrientationFilter
 from ..pipeline.reps import RepSpan, detect_reps
@@ -240,8 +241,8 @@ class LiveProcessor:
         self.sign = drill.direction_sign(exercise)
         self.holding = exercise is not None and exercise.kind == "hold"
         self._segmentation = drill.segmentation_for(exercise, settings)
-        self.holds: list[drill.Hold] = []
-        """Finished holds (a hold drill), as ``exercise.find_holds`` measures them."""
+        self.holds: list[Hold] = []
+        """Finished holds (a hold drill), as ``pipeline.holds.find_holds`` measures them."""
         self.hold_now_s = 0.0
         """Seconds of the hold under way (0 when none is)."""
         self.hold_sway_now_deg = 0.0
@@ -741,7 +742,7 @@ class LiveProcessor:
         if self._ticks - first < 2:
             return
         tracks = self._hold_tracks(first)
-        holds = drill.find_holds(tracks, (0, 0), self.exercise, self.settings.exercise)
+        holds = find_holds(tracks, (0, 0), self.exercise, self.settings.exercise)
         last_s = self._clock_start_s + (self._ticks - 1) / self.rate_hz
         self.hold_now_s, self.hold_sway_now_deg = 0.0, 0.0
         for hold in holds:
@@ -754,7 +755,7 @@ class LiveProcessor:
     def _calibration_standing_end(self, final: bool) -> int | None:
         """Where offline's calibration standing ends (``calibration.standing_window``: the
         first quiet stretch, at most ``max_quiet_used_s`` of it), once that is known; holds
-        are timed after it, as ``exercise.find_holds`` times them offline."""
+        are timed after it, as ``pipeline.holds.find_holds`` times them offline."""
         start = self._calibration_window[0]
         cap = start + int(round(self.settings.calibration.max_quiet_used_s * self.rate_hz))
         quiet = np.logical_and.reduce([s.quiet.array[start : self._ticks] for s in self._s.values()])
@@ -764,7 +765,7 @@ class LiveProcessor:
         return cap if self._ticks >= cap or final else None
 
     def _hold_tracks(self, first: int) -> dict[str, SegmentTrack]:
-        """Ticks [first, now) of every sensor as ``SegmentTrack``s for ``exercise.find_holds``:
+        """Ticks [first, now) of every sensor as ``SegmentTrack``s for ``pipeline.holds.find_holds``:
         bias-corrected rates, and as sagittal angle the provisional frame's tilt (zeroed on
         calibration, low-passed) along the direction it varies most over these ticks."""
         offset, (start, stop) = self._calibration_window[0], self._calibration_window

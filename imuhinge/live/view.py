@@ -61,7 +61,7 @@ class LiveStatus:
     exercise: ExerciseProfile | None = None
     """The drill (title, cue, start posture, reps or hold); None: hinges, as before drills."""
     holds: list = field(default_factory=list)
-    """For a hold: the finished holds (``pipeline.exercise.Hold``), each with its verdict."""
+    """For a hold: the finished holds (``pipeline.holds.Hold``), each with its verdict."""
     hold_done_s: float = 0.0
     hold_now_s: float = 0.0
     """For a hold: seconds held in finished holds, and in the one under way."""

@@ -23,6 +23,7 @@ from .angles import lumbar_flexion_deg
 from .calibration import QUIET_STANDING, quiet_mask, standing_window
 from .fallback import FALLBACK_STILLEST_WINDOW, fallback_calibration_window, fallback_warning
 from .gap_fill import segmentation_tilt_deg
+from .holds import find_holds
 from .metrics import RepTraces, measure_rep
 from .posture import check_posture
 from .reps import detect_reps
@@ -146,7 +147,7 @@ def analyse_recording(
         worn = tuple(tracks)
         reps = [drill.apply_checks(drill.drop_unchecked(rep, exercise), exercise, worn) for rep in reps]
         if exercise.kind == "hold":
-            holds = drill.find_holds(tracks, window, exercise, settings.exercise, whole=True)
+            holds = find_holds(tracks, window, exercise, settings.exercise, whole=True)
         estimated_back = mode == ONE_SENSOR and pelvis.calibration.gyroscope and exercise.start_posture == "standing"
         record = drill.exercise_record(exercise, worn, estimated_back, holds, pelvis.calibration.gyroscope)
         record["hips_rise_cm"] = None if hips_rise_cm is None else round(hips_rise_cm, 1)

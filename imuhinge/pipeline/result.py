@@ -105,7 +105,7 @@ class Analysis:
     """The drill analysed (``pipeline.exercise.exercise_record``), or None when no
     profile was given (the analysis then is the kettlebell deadlift's, as before drills)."""
     holds: list | None = None
-    """For a hold drill: its holds (``pipeline.exercise.Hold``); None for rep drills."""
+    """For a hold drill: its holds (``pipeline.holds.Hold``); None for rep drills."""
     caveats: list[str] = field(default_factory=list)
     """The warnings that qualify every number (a fallback calibration, the accuracy
     note): printed on their own so they cannot be missed."""
