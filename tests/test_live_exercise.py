@@ -4,6 +4,7 @@ analysis of the same recording does, and the command shows the drill."""
 from __future__ import annotations
 
 import argparse
+import json
 
 import pytest
 
@@ -79,12 +80,14 @@ def test_lat_engagement_is_a_timed_hold_without_reps():
 def test_live_simulate_bridge_end_to_end(tmp_path, capsys):
     out = tmp_path / "bridge.csv"
     status = main(["live", "--simulate", "--exercise", "bridge", "--speed", "50", "--duration", "40",
-                   "--out", str(out)])
+                   "--target-reps", "8", "--out", str(out), "--json", str(tmp_path / "bridge.json")])
     printed = capsys.readouterr().out
     assert status == 0
     assert "Double-leg bridge" in printed and "Lie on your back" in printed
-    assert "Set 1: reps " in printed and "/ 15" in printed
-    assert read_recording(out).metadata["exercise"] == "bridge"
+    assert "Set 1: reps " in printed and "/ 8" in printed
+    metadata = read_recording(out).metadata
+    assert metadata["exercise"] == "bridge" and metadata["target reps"] == "8"
+    assert json.loads((tmp_path / "bridge.json").read_text(encoding="utf-8"))["exercise"]["target_reps"] == 8
     assert "Live feedback agreed with the end-of-session analysis on" in printed
 
 

@@ -308,15 +308,19 @@ def test_progress_reads_the_plan_folders_inside_a_persons_folder(folder):
         assert drill.sessions[0].started.strftime("%H:%M") == f"09:{10 + alone.index:02d}"
 
 
-def test_the_facade_the_live_session_calls_gives_the_same_session(folder, tmp_path):
-    import io
-
-    from rich.console import Console
-
-    from imuhinge.report.plan_session import write_plan_session_outputs
-
-    console = Console(file=io.StringIO(), width=100)
-    session = write_plan_session_outputs(folder, json_path=tmp_path / "s.json", console=console)
-    assert [d.status for d in session.drills] == [d.status for d in analyse_plan_folder(folder).drills]
-    assert console.file.getvalue().startswith("Session plan: The hip-hinge progression")
-    assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["schema"] == SCHEMA
+def test_a_recording_made_with_a_target_is_counted_against_it_everywhere(tmp_path, capsys):
+    """``# target reps: 4`` (``live --target-reps 4``): the plan table, the drill's own
+    analysis in the session JSON (and so its HTML section) and the file analysed alone all
+    count the reps against 4, not against the drill's 15."""
+    folder = write_plan_folder(tmp_path / "session", {6: (2003, ("pelvis", "thorax"), None)})
+    path = folder / plan_file_name(6, PLAN.drills[5])
+    text = path.read_text(encoding="utf-8").replace("# plan:", "# target reps: 4\n# plan:", 1)
+    path.write_text(text, encoding="utf-8")
+    session = analyse_plan_folder(folder)
+    (drill,) = session.analysed
+    assert drill.profile.target_reps == 15
+    assert drill.row.numbers.target_reps == 4
+    assert drill.analysis.exercise["target_reps"] == 4
+    assert analyse_alone(path, capsys)["exercise"]["target_reps"] == 4
+    path.write_text(text.replace("# target reps: 4\n", "# target reps: none\n"), encoding="utf-8")
+    assert analyse_alone(path, capsys)["exercise"]["target_reps"] == 15

@@ -4,11 +4,11 @@
 Session plans (``plans/*.toml``, ``plan_named``) put several drills in one session.
 """
 
-from .plan import PLAN_KEY, TARGET_REPS_KEY, PlanPlace, SessionPlan, load_plans, parse_plan_line, plan_file_name, plan_line, plan_named
+from .plan import PLAN_KEY, TARGET_REPS_KEY, PlanPlace, SessionPlan, load_plans, parse_plan_line, plan_file_name, plan_line, plan_named, target_reps_from
 from .profile import Check, ExerciseProfile, load_profiles, profile_named
 
 __all__ = [
     "Check", "ExerciseProfile", "load_profiles", "profile_named",
-    "PLAN_KEY", "TARGET_REPS_KEY", "PlanPlace", "SessionPlan", "load_plans", "parse_plan_line", "plan_file_name", "plan_line",
+    "PLAN_KEY", "TARGET_REPS_KEY", "PlanPlace", "SessionPlan", "load_plans", "parse_plan_line", "plan_file_name", "plan_line", "target_reps_from",
     "plan_named",
 ]

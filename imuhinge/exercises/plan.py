@@ -21,9 +21,16 @@ from .profile import ExerciseProfile, load_profiles
 PLAN_KEY = "plan"
 """The metadata key of a plan part's recording: ``# plan: progression, drill 2 of 11``."""
 TARGET_REPS_KEY = "target reps"
-"""The metadata key of the set's target when it is not the drill's own: ``# target reps: 5``
-(a plan session run with ``--target-reps``)."""
+"""The metadata key of the set's target the session ran with: ``# target reps: 5`` (a live
+session or plan run with ``--target-reps``; a live session of a rep drill always writes it)."""
 _PLAN_LINE = re.compile(r"^\s*(?P<name>[\w-]+)\s*,\s*drill\s+(?P<index>\d+)\s+of\s+(?P<count>\d+)\s*$")
+
+
+def target_reps_from(metadata: dict) -> int | None:
+    """The set's target a recording was made with (its ``# target reps:`` line), or None
+    when it names none (or not a positive whole number): then the drill's own applies."""
+    text = str(metadata.get(TARGET_REPS_KEY, "")).strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 @dataclass(frozen=True)

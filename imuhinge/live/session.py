@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from ..exercises import TARGET_REPS_KEY
 from ..protocols.samples import SampleBlock
 from ..recording.columns import START_KEY
 from ..recording.live_writer import LiveRecordingSummary, LiveRecordingWriter, SensorInfo
@@ -214,12 +215,14 @@ def run_live_session(
     labels = tuple(sensor_names)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     metadata = {START_KEY: started, **(metadata or {})}
-    if exercise is not None:
-        metadata["exercise"] = exercise.name
-    writer = LiveRecordingWriter(out_path, metadata, sensor_infos(sensor_names, rates_hz))
-    processor = LiveProcessor(labels, thresholds, exercise=exercise)
     if target_reps is None:
         target_reps = exercise.target_reps if exercise is not None else 10
+    if exercise is not None:
+        metadata["exercise"] = exercise.name
+        if exercise.kind == "reps":
+            metadata[TARGET_REPS_KEY] = str(target_reps)
+    writer = LiveRecordingWriter(out_path, metadata, sensor_infos(sensor_names, rates_hz))
+    processor = LiveProcessor(labels, thresholds, exercise=exercise)
     status = LiveStatus(
         sensor_names=dict(sensor_names), recording_path=str(out_path), target_reps=target_reps,
         max_lumbar_flexion_deg=thresholds.max_lumbar_flexion_deg, exercise=exercise,

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import BadInputError
-from ..exercises import TARGET_REPS_KEY, ExerciseProfile, load_profiles, profile_named
+from ..exercises import ExerciseProfile, load_profiles, profile_named, target_reps_from
 from ..exercises.plan import load_plans
 from ..pipeline.result import ESTIMATED, Analysis
 from ..progress.numbers import SessionNumbers, session_numbers
@@ -175,17 +175,10 @@ def _analyse_one(index: int, name: str | None, path: Path, metadata: dict, analy
                   f"{path.name} with IMUHINGE_DEBUG=1 for details and please report it")
         return DrillOutcome(index, name, title, path, NOT_ANALYSABLE, reason, start_utc=start, unexpected=exc)
     numbers = session_numbers(analysis, profile)
-    if numbers.target_reps is not None and _target_reps(metadata) is not None:
-        numbers = replace(numbers, target_reps=_target_reps(metadata))
+    if numbers.target_reps is not None and target_reps_from(metadata) is not None:
+        numbers = replace(numbers, target_reps=target_reps_from(metadata))
     row = DrillNumbers(numbers, _median_depth_deg(analysis, profile))
     return DrillOutcome(index, profile.name, profile.title, path, ANALYSED, None, analysis, profile, row, start)
-
-
-def _target_reps(metadata: dict) -> int | None:
-    """The set's target the session ran with (``# target reps:``, as ``live --plan
-    --target-reps`` writes it), or None to keep the drill's own."""
-    text = str(metadata.get(TARGET_REPS_KEY, "")).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def _title(name: str | None, profiles: dict, index: int) -> str:
