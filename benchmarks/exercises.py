@@ -7,7 +7,9 @@ reps matched), reps real % (found reps matched), and per flag of the drill's mea
 checks precision, recall and F1 of the analysis's flags against the truth ``labels``
 (an unmatched true rep with the label is a miss, an unmatched found rep with the flag a
 false alarm; reps in a data gap are left out, as in ``scoring``). A hold drill is scored
-on its holds: holds found, and the ``unsteady`` flag.
+on its holds: holds found, the ``unsteady`` flag, and the time held (median and 90th
+percentile of |found - true| duration per true hold found, the found holds overlapping it
+summed).
 
 ``--posture`` measures the posture check instead (``pipeline.posture``): per drill and
 sensor mode (two sensors, one, and one pelvis sensor without gyroscope), how many
@@ -31,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 from scoring import match_reps  # noqa: E402
 
 from imuhinge.errors import AnalysisError, ImuhingeError  # noqa: E402
@@ -75,8 +78,11 @@ def score_drill_seed(job: tuple[str, int, str]) -> dict:
                 counts["unsteady"][1] += flagged and not unsteady
                 counts["unsteady"][2] += unsteady and not flagged
         matched = sum(1 for e in true_holds if any(h.start_s < e["end_s"] and h.end_s > e["start_s"] for h in found))
+        errors_s = [abs(sum(h.duration_s for h in found if h.start_s < e["end_s"] and h.end_s > e["start_s"])
+                        - (e["end_s"] - e["start_s"])) for e in true_holds
+                    if any(h.start_s < e["end_s"] and h.end_s > e["start_s"] for h in found)]
         return {"true": len(true_holds), "found": len(found), "matched": matched,
-                "matched_found": min(matched, len(found)), "flags": counts}
+                "matched_found": min(matched, len(found)), "flags": counts, "hold_errors_s": errors_s}
     pairs = match_reps(analysis.reps, truth.reps)
     matched_found = {i for i, _ in pairs}
     matched_true = {j for _, j in pairs}
@@ -128,6 +134,7 @@ def summarise(results: list[dict]) -> dict:
         "true": true,
         "found": found,
         "flags": figures,
+        "hold_errors_s": [e for r in ok for e in r.get("hold_errors_s", [])],
     }
 
 
@@ -161,6 +168,9 @@ def print_table(summaries: dict[tuple[str, str], dict]) -> None:
             f"{flag} {f['precision']:.2f}/{f['recall']:.2f}/{f['f1']:.2f} ({f['positives']})"
             for flag, f in s["flags"].items()
         )
+        errors = s.get("hold_errors_s")
+        if errors:  # a hold drill: how far the time held is off, |found - true| per true hold found
+            flags += f"  hold time |error| median {np.median(errors):.1f} s, p90 {np.percentile(errors, 90):.1f} s"
         print(f"{name:30} {mode:11} {s['found_pct']:7.1f} {s['real_pct']:7.1f}  {flags}")
         for error in s["errors"][:3]:
             print(f"    error: {error}")

@@ -84,8 +84,12 @@ offline, with its own functions:
   reps count lying or kneeling);
 - **holds** (``kind = "hold"``): no reps are looked for. ``pipeline.holds.find_holds`` runs
   every ``hold_update_s`` on the stretch since the last finished hold (and, as offline,
-  after the calibration standing: the first quiet stretch, up to ``max_quiet_used_s``),
-  and ``hold_now_s`` is the hold under way. No rep shows the left axis, so each segment's sagittal angle is
+  after the calibration standing: the first quiet stretch, up to ``max_quiet_used_s``,
+  which is also passed as the standing the hold is told from), and ``hold_now_s`` is the
+  hold under way. A hold is finished once the stillness it was found in has ended
+  (standing still after letting go of the squeeze is not another hold); a finished one
+  shorter than ``hold_min_longest_fraction`` of the longest so far is standing still
+  between holds and is not counted, as offline. No rep shows the left axis, so each segment's sagittal angle is
   taken along the direction in which it sways most over that stretch (the provisional
   frame's tilt projected on its principal direction): the same angle, up to its sign,
   when the sway is forward and back, as the simulator's and a person's is.
@@ -741,16 +745,21 @@ class LiveProcessor:
         first = max(self._hold_from, self._ticks - longest)
         if self._ticks - first < 2:
             return
-        tracks = self._hold_tracks(first)
-        holds = find_holds(tracks, (0, 0), self.exercise, self.settings.exercise)
+        standing = (self._calibration_window[0], min(self._standing_end, first))
+        tracks = self._hold_tracks(standing, first)
+        reference = (0, max(0, standing[1] - standing[0]))
+        holds = find_holds(tracks, reference, self.exercise, self.settings.exercise, ended=final)
         last_s = self._clock_start_s + (self._ticks - 1) / self.rate_hz
         self.hold_now_s, self.hold_sway_now_deg = 0.0, 0.0
         for hold in holds:
-            if hold.end_s >= last_s - self.live.hold_end_s and not final:
+            still_end_s = hold.end_s if hold.still_end_s is None else max(hold.end_s, hold.still_end_s)
+            if still_end_s >= last_s - self.live.hold_end_s and not final:
                 self.hold_now_s, self.hold_sway_now_deg = hold.duration_s, hold.sway_deg
                 break
-            self.holds.append(hold)
-            self._hold_from = int(round((hold.end_s - self._clock_start_s) * self.rate_hz)) + 1
+            longest_s = max((h.duration_s for h in self.holds), default=0.0)
+            if hold.duration_s >= self.settings.exercise.hold_min_longest_fraction * longest_s:
+                self.holds.append(hold)  # shorter: standing still between holds, as offline
+            self._hold_from = int(round((still_end_s - self._clock_start_s) * self.rate_hz)) + 1
 
     def _calibration_standing_end(self, final: bool) -> int | None:
         """Where offline's calibration standing ends (``calibration.standing_window``: the
@@ -764,27 +773,34 @@ class LiveProcessor:
             return start + int(moved[0])
         return cap if self._ticks >= cap or final else None
 
-    def _hold_tracks(self, first: int) -> dict[str, SegmentTrack]:
-        """Ticks [first, now) of every sensor as ``SegmentTrack``s for ``pipeline.holds.find_holds``:
-        bias-corrected rates, and as sagittal angle the provisional frame's tilt (zeroed on
-        calibration, low-passed) along the direction it varies most over these ticks."""
+    def _hold_tracks(self, standing: tuple[int, int], first: int) -> dict[str, SegmentTrack]:
+        """Ticks ``standing`` (the calibration standing, the hold's reference) followed by
+        ticks [first, now) of every sensor as ``SegmentTrack``s for
+        ``pipeline.holds.find_holds``: bias-corrected rates, and as sagittal angle the
+        provisional frame's tilt (zeroed on calibration, low-passed; each part filtered on
+        its own) along the direction it varies most over these ticks."""
         offset, (start, stop) = self._calibration_window[0], self._calibration_window
-        time_s = self._clock_start_s + np.arange(first, self._ticks) / self.rate_hz
+        ticks = np.concatenate([np.arange(*standing), np.arange(first, self._ticks)])
+        parts = [(a, b) for a, b in (standing, (first, self._ticks)) if b > a]
+        time_s = self._clock_start_s + ticks / self.rate_hz
         tracks: dict[str, SegmentTrack] = {}
         for label, s in self._s.items():
             rotation = quaternions_to_matrices(s.quaternions.array[start - offset : stop - offset])
             zero = np.mean(np.column_stack(sagittal_frontal_heading_deg(rotation))[:, :2], axis=0)
-            quaternions = s.quaternions.array[first - offset : self._ticks - offset]
-            rotation = quaternions_to_matrices(quaternions)
-            tilt = np.column_stack(sagittal_frontal_heading_deg(rotation))[:, :2] - zero
-            tilt = np.column_stack([_causal_lowpass(tilt[:, k], self._sos) for k in range(2)])
+            quaternions = s.quaternions.array[ticks - offset]
+            tilts = []
+            for a, b in parts:
+                rotation = quaternions_to_matrices(s.quaternions.array[a - offset : b - offset])
+                tilt = np.column_stack(sagittal_frontal_heading_deg(rotation))[:, :2] - zero
+                tilts.append(np.column_stack([_causal_lowpass(tilt[:, k], self._sos) for k in range(2)]))
+            tilt = np.vstack(tilts)
             centred = tilt - np.mean(tilt, axis=0)
             _, vectors = np.linalg.eigh(centred.T @ centred)
             along = tilt @ vectors[:, -1]
-            valid = s.valid.array[first : self._ticks]
+            valid = s.valid.array[ticks]
             stream = UniformStream(
-                time_s=time_s, acc_g=s.acc_g.array[first : self._ticks],
-                gyr_dps=s.gyr_dps.array[first : self._ticks] - s.calibration.gyro_bias_dps,
+                time_s=time_s, acc_g=s.acc_g.array[ticks],
+                gyr_dps=s.gyr_dps.array[ticks] - s.calibration.gyro_bias_dps,
                 valid=valid, rate_hz=self.rate_hz, gaps_s=_gaps_s(time_s, valid, self.rate_hz),
             )
             zeros = np.zeros_like(along)

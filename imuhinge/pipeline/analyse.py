@@ -23,7 +23,7 @@ from .angles import lumbar_flexion_deg
 from .calibration import QUIET_STANDING, quiet_mask, standing_window
 from .fallback import FALLBACK_STILLEST_WINDOW, fallback_calibration_window, fallback_warning
 from .gap_fill import segmentation_tilt_deg
-from .holds import find_holds
+from .holds import STILLNESS, find_holds
 from .metrics import RepTraces, measure_rep
 from .posture import check_posture
 from .reps import detect_reps
@@ -160,6 +160,12 @@ def analyse_recording(
             shortest_s = max(settings.exercise.hold_min_s,
                              settings.exercise.hold_min_target_fraction * (exercise.target_hold_s or 0.0))
             warnings.append(f"no hold of at least {shortest_s:g} s was found in this recording")
+        elif any(hold.timed_by == STILLNESS for hold in holds):
+            warnings.append(
+                "a hold was timed by stillness alone (a steady hold looks like standing still to "
+                "the pelvis sensor; the thorax sensor sees the chest lift), so its time may include "
+                "standing still just before or after it; step or turn as soon as you let go"
+            )
     elif not spans and not pelvis.calibration.axis_found:
         warnings.append("no hinge movement was found in this recording")
     method = pelvis.calibration.method

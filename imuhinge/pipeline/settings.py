@@ -253,9 +253,14 @@ class ExerciseSettings:
     ``set_break_s``: a pause between reps longer than this starts a new set (for the pace).
     Holds: ``hold_min_s`` long at least, pelvis within
     ``hold_max_tilt_deg`` of the start posture, rates averaged over 1 s below
-    ``hold_max_rate_dps``; offline, breaks up to ``hold_max_break_s`` do not end a hold, and
-    it must last ``hold_min_target_fraction`` of the target and ``hold_min_longest_fraction``
-    of the longest hold. ``bridge_target_percentile``: a bridge's straight-hip target is
+    ``hold_max_rate_dps``, turning about the vertical below ``hold_max_twist_dps``; offline,
+    breaks up to ``hold_max_break_s`` do not end a hold, and it must last
+    ``hold_min_target_fraction`` of the target and ``hold_min_longest_fraction`` of the
+    longest hold. Within the stillness the hold is timed from the tilts averaged to
+    ``hold_fit_hz``, against at least ``hold_min_outside_s`` of standing, where the thorax
+    moved by ``hold_squeeze_min_sd`` of its standing spread or a tilt spreads
+    ``hold_sway_min_ratio`` times as much (``holds._held_span``).
+    ``bridge_target_percentile``: a bridge's straight-hip target is
     this percentile of the set's rep extensions (most reps are good).
     Rep finding (``exercise.segmentation_for``): lying or kneeling drills need a rise of
     ``lying_kneeling_min_peak_deg``; they and drills checking ``short_of_neutral`` need
@@ -289,6 +294,11 @@ class ExerciseSettings:
     hold_max_break_s: float = 1.5
     hold_min_target_fraction: float = 0.5
     hold_min_longest_fraction: float = 0.5
+    hold_max_twist_dps: float = 1.25
+    hold_fit_hz: float = 5.0
+    hold_min_outside_s: float = 1.0
+    hold_squeeze_min_sd: float = 1.0
+    hold_sway_min_ratio: float = 3.0
     bridge_target_percentile: float = 90.0
     lying_kneeling_min_peak_deg: float = 8.0
     short_stop_min_prominence_deg: float = 5.0

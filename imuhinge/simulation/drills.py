@@ -65,13 +65,16 @@ class Drill:
 
     ``draw_set(rng, drill, index, start_s, limit_s)`` returns a ``SetPlan`` (reps ending
     after ``limit_s`` left out; None when none fits); ``draw_hold(rng, drill, start_s,
-    limit_s)`` a ``Hold`` (None when it cannot fit)."""
+    limit_s)`` a ``Hold`` (None when it cannot fit), held for ``hold_fraction`` (low, high)
+    of ``target_hold_s``: a little under or over it alone, at least the target plus a
+    moment to react in a plan session, where the screen says when the hold is done."""
 
     name: str
     posture: str
     kind: str
     target_reps: int = 15
     target_hold_s: float = 0.0
+    hold_fraction: tuple[float, float] = (0.95, 1.25)
     draw_set: Callable | None = None
     draw_hold: Callable | None = None
 
@@ -369,7 +372,7 @@ def _swing_set(rng, drill: Drill, index: int, start_s: float, limit_s) -> SetPla
 def _lat_hold(rng, drill: Drill, start_s: float, limit_s) -> Hold | None:
     u = rng.uniform
     ramp_s = 0.8
-    held_s = drill.target_hold_s * u(0.95, 1.25)
+    held_s = drill.target_hold_s * u(*drill.hold_fraction)
     if limit_s is not None:
         held_s = min(held_s, limit_s - start_s - 2.0 * ramp_s)
         if held_s < 5.0:

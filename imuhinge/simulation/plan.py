@@ -9,7 +9,8 @@ Each part of the session is one drill:
   from kneeling, a few steps or a shift of the stance between standing drills);
 - 4–6 s quiet in that posture (where the live processor calibrates);
 - one set of ``reps_per_drill`` reps (default: the drill's target, 15), drawn as the
-  single-drill sessions draw them (``imuhinge.simulation.drills``), or the one hold;
+  single-drill sessions draw them (``imuhinge.simulation.drills``), or the one hold,
+  held past its target (``PLAN_HOLD_FRACTION``) as someone told when it is done does;
 - 6.5–8 s quiet rest in the posture: the live plan moves on about 3 s after the last rep,
   so the next drill's live recording starts while the person still rests.
 
@@ -57,6 +58,10 @@ QUIET_BEFORE_S = (4.0, 6.0)
 """Quiet in the drill's start posture before its set (s), drawn uniformly."""
 REST_AFTER_S = (6.5, 8.0)
 """Quiet rest in the posture after the set's last rep (s): at least 6 s."""
+PLAN_HOLD_FRACTION = (1.1, 1.3)
+"""A plan's hold lasts this share of its target (drawn uniformly): the person holds until
+the screen says the hold is done, which comes when the live timer reaches the target, and
+lets go a moment after (the live timer runs up to about 1.5 s behind the hold's truth)."""
 BOUNDARY_STEP_S = 1e-3
 """Part boundaries fall on this grid, so times rebased to a part stay on the 0.1 ms grid."""
 
@@ -121,6 +126,8 @@ class PlanConfig:
             drill = drill_named(name)
             if reps_per_drill is not None and drill.kind == "reps":
                 drill = replace(drill, target_reps=int(reps_per_drill))
+            if drill.kind == "hold":
+                drill = replace(drill, hold_fraction=PLAN_HOLD_FRACTION)
             rng = np.random.default_rng([seed, 20, k])
             transition = None
             if parts:
