@@ -267,8 +267,9 @@ class ExerciseSettings:
     ``short_stop_min_prominence_deg`` of prominence. Side bend (``exercise.refine_left_axes``,
     ``exercise.side_bend_deg``): the left axis is refitted from at least ``refine_min_reps``
     reps, turning at most ``refine_max_turn_deg`` about up, over the reps whose own axis is
-    within ``refine_inlier_deg`` of the median rep's; the thorax's frontal tilt counts
-    where its tilt is within ``side_bend_max_trunk_tilt_deg``.
+    within ``refine_inlier_deg`` of the median rep's, from their samples within
+    ``refine_max_tilt_deg`` of upright; the thorax's frontal tilt counts where its tilt is
+    within ``side_bend_max_trunk_tilt_deg``.
     A rep's top, for ``hip_extension_short_deg`` (``reps.top_index``): once the pelvis has
     come back ``top_min_return_deg`` from the bottom, the first stillness of the return,
     its rate (smoothed over ``top_rate_window_s``) below ``top_stop_rate_fraction`` of its
@@ -305,6 +306,7 @@ class ExerciseSettings:
     refine_min_reps: int = 3
     refine_max_turn_deg: float = 30.0
     refine_inlier_deg: float = 5.0
+    refine_max_tilt_deg: float = 75.0
     side_bend_max_trunk_tilt_deg: float = 70.0
     top_min_return_deg: float = 5.0
     top_stop_rate_fraction: float = 0.15
