@@ -235,21 +235,34 @@ class ExerciseSettings:
     with a gyroscope, reps whose hips rise, less their travel forward or back, by over
     ``bridge_min_rise_cm`` lift the hips like a bridge, the others do not. Without one the
     sacrum's swing about the hip joints (the lever ``hip_to_sacrum_m``, m, upright pelvis
-    frame) is taken off first, and reps lift the hips like a bridge above
-    ``bridge_min_rise_accelerometer_only_cm`` and do not below
+    frame) is taken off first. An accelerometer whose gravity reading changes with its tilt
+    (scale and offset errors of a few %) adds a false rise or fall to slow reps (a held-out
+    hip hinge read 13 cm, its accelerometer reading gravity 5% lower hinged than standing),
+    so that change is measured where it can be (``posture.gravity_slope_g_per_deg``): in at
+    least ``posture_min_reps`` reps, the stillest ``posture_still_window_s`` within
+    ``posture_still_search_s`` of the rep's extreme and before its start, each with the
+    accelerometer's spread under ``posture_still_max_spread_g`` and tilts
+    ``posture_still_min_tilt_deg`` apart. Then it is taken off the vertical acceleration,
+    and reps lift the hips like a bridge above ``bridge_min_rise_gravity_calibrated_cm``;
+    otherwise (reps that never pause at their extreme) above
+    ``bridge_min_rise_accelerometer_only_cm``. Either way they do not below
     ``upright_max_rise_accelerometer_only_cm``; in between nothing is told. Measured on
     tuning seeds (every drill; each session's median over its reps): with a gyroscope (seeds
     1000–1029, as itself and as a drill of the other posture), bridges 13.3 to 31.4 cm,
-    every standing and kneeling drill −34.9 to +0.3 cm. Without one (1000–1199), bridges 7.3
-    to 24.9 cm, the others −33.1 to +5.4 cm: 69% of bridges above 15 cm, 98% of the others
-    below 0 (without taking the lever off, 1000–1079: bridges from 15.1 cm, the others up to
-    11.0 cm). The gap is wide because without a gyroscope an accelerometer whose gravity
-    reading changes with its tilt (scale and offset errors of a few %) adds a false rise or
-    fall to slow reps: a held-out hip hinge read 13 cm, its accelerometer reading gravity 5%
-    lower hinged than standing, which a single 7 cm limit, first chosen on seeds 1000–1079,
-    refused. The lever is an anatomical one (skin over S2 about 10 cm behind and 8 cm above
-    the hip joints), the simulator's too: with a lever 2 cm shorter or longer and 3 cm lower
-    or higher the groups moved by up to 3 cm.
+    every standing and kneeling drill −34.9 to +0.3 cm. Without one (1000–1199, as itself
+    and as the other posture's drill), every bridge pauses at the top and is calibrated:
+    10.5 to 20.8 cm; the standing and kneeling drills calibrated (50%, mostly slow reps
+    with a pause at the bottom) −23.4 to −3.6 cm, the others −24.7 to −1.4 cm.
+    Uncalibrated, the same bridges read 7.3 to 24.9 cm and the others up to +5.4 cm (slow
+    ones, all calibrated now), hence the wider band then: 69% of those bridges were above
+    15 cm. The still-window settings are not critical on those seeds (each varied alone,
+    from a spread limit of 0.008 g): a window of 0.3 to 0.6 s, a spread limit of 0.006 to
+    0.012 g, a search of 0.7 to 1.5 s or 2 reps kept the calibrated bridges at 9.9 cm or
+    more and the calibrated others at −3.5 cm or below; but a window of 0.6 s or a limit of
+    0.006 g left 4 and 3 bridges (of 200) uncalibrated, at 14.7 to 19.1 cm. The lever is
+    an anatomical one (skin over S2 about 10 cm behind and 8 cm above the hip joints), the
+    simulator's too: with a lever 2 cm shorter or longer and 3 cm lower or higher the
+    groups moved by up to 3 cm (uncalibrated, 1000–1079).
     ``set_break_s``: a pause between reps longer than this starts a new set (for the pace).
     Holds: ``hold_min_s`` long at least, pelvis within
     ``hold_max_tilt_deg`` of the start posture, rates averaged over 1 s below
@@ -287,6 +300,11 @@ class ExerciseSettings:
     bridge_min_rise_cm: float = 5.0
     bridge_min_rise_accelerometer_only_cm: float = 15.0
     upright_max_rise_accelerometer_only_cm: float = 0.0
+    bridge_min_rise_gravity_calibrated_cm: float = 5.0
+    posture_still_window_s: float = 0.4
+    posture_still_search_s: float = 1.0
+    posture_still_max_spread_g: float = 0.01
+    posture_still_min_tilt_deg: float = 5.0
     hip_to_sacrum_m: tuple[float, float, float] = (-0.10, 0.0, 0.08)
     set_break_s: float = 6.0
     hold_min_s: float = 5.0
