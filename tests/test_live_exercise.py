@@ -54,10 +54,9 @@ def test_a_bridge_rep_moves_backward():
 def test_suitcase_deadlift_checks_side_bend_and_rotation_live():
     """Every rep is found and judged by the drill's checks (side bend and twist among
     them) as the end-of-session analysis judges it, on this seed. Not on every seed: live
-    the left axis is the least-squares one of the first rep(s), which a rep that bends or
-    twists tilts, where the end-of-session analysis fits it robustly over all the reps, so
-    side bend verdicts can differ for a whole set (seeds 0–9: 199 of 240 reps agreed;
-    seed 9: 1 of 30)."""
+    the left axis is refitted on the reps so far, within ``LiveSettings.refine_max_turn_deg``
+    of the first reps' axis, where the end-of-session analysis fits it over all the reps
+    (tests/test_live_axes.py)."""
     processor, analysis = _live_and_offline("suitcase-deadlift", 5)
     agreement = compare(processor.reps, analysis.reps)
     print("suitcase-deadlift", agreement)

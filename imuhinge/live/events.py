@@ -30,6 +30,13 @@ class LiveSettings:
     around each sample, so the newest half second is not settled).
     ``acc_trust_causal``: the accelerometer test of the orientation step looks back over
     its window instead of centring it (the future is not known live).
+    ``refine_max_turn_deg``: a one-sided drill's left axes are refitted on the reps so far
+    (``processor._refine_left_axes``), turning at most this far from the axis first found:
+    a refit from a few early reps that mostly bend is not to be trusted further (and a
+    larger turn shifts the sagittal angle enough to lose shallow reps).
+    ``restart_settle_s``: after a long data gap the AHRS restarts and re-levels from the
+    accelerometer (Fusion's start-up gain levels it within a few tenths of a second); a rep
+    before this long after the restart is not judged (see ``processor``).
     """
 
     calibration_s: float = 3.0
@@ -45,6 +52,8 @@ class LiveSettings:
     hold_update_s: float = 0.25
     hold_window_s: float = 90.0
     hold_end_s: float = 1.5
+    restart_settle_s: float = 0.5
+    refine_max_turn_deg: float = 20.0
 
 
 @dataclass(frozen=True)

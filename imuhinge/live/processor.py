@@ -48,9 +48,19 @@ What cannot be done as offline does it, and is done here instead:
   the next few reps it is found again from everything since calibration, and taken only
   if it turned by more than ``axis_check_turn_deg`` (a first rep that bent to the side
   or twisted tilts it by 10° or more, and every later rep would then read as side bend;
-  smaller changes are left alone, as the angles would shift mid-set for nothing);
+  smaller changes are left alone, as the angles would shift mid-set for nothing); a
+  one-sided drill's axes are then refitted after every rep on the reps so far, as offline
+  refits them on all (``exercise.left_axis_turn_deg``), within ``refine_max_turn_deg`` of
+  the axis found, and a thorax whose axis was not found at the first rep (it moved too
+  little) is looked for again at the next, its reps judged from the pelvis alone until then;
 - inside a long data gap the orientation is held (no interpolated rates are integrated),
-  and the AHRS restarts at the first still sample after it, as offline;
+  and the AHRS restarts (re-levelling from the accelerometer) at the first sample after it
+  that is still or that the accelerometer can be trusted on (``orientation``'s test, over
+  a window of valid samples only), where offline waits for a still one and has the
+  backward pass for the time between: live,
+  waiting for stillness would carry a stale tilt through the rest of a rep, which then
+  vanishes from the count. Until ``restart_settle_s`` after the restart the angles are
+  not anchored: a rep over that time is not judged, as a rep over a gap is not;
 - the end of a swing's settling is looked for only until the rep is emitted;
 - saturation is judged only in the end-of-session analysis.
 The end-of-session analysis of the recording is the reference; the live verdicts are the
@@ -167,6 +177,10 @@ class _Sensor:
         self.filter_state: np.ndarray | None = None
         self.last_heading_deg: float | None = None
         self.restart_pending = False
+        self.unanchored_from_s: float | None = None
+        self.found_rotation: np.ndarray | None = None
+        self.valid_run = 0
+        self.unanchored_s: list[tuple[float, float]] = []
 
     @property
     def last_time_s(self) -> float:
@@ -484,11 +498,16 @@ class LiveProcessor:
             gyr = np.where(valid[:, None], gyr, 0.0)
             restart = np.zeros(stop - first, dtype=bool)
             for i in range(stop - first):
+                s.valid_run = s.valid_run + 1 if valid[i] else 0
                 if not valid[i]:
+                    if not s.restart_pending:
+                        s.unanchored_from_s = self._clock_start_s + (first + i) / self.rate_hz
                     s.restart_pending = True
-                elif s.restart_pending and still[i]:
+                elif s.restart_pending and (still[i] or (trusted[i] and s.valid_run >= width)):
                     restart[i] = True
                     s.restart_pending = False
+                    until_s = self._clock_start_s + (first + i) / self.rate_hz + self.live.restart_settle_s
+                    s.unanchored_s.append((s.unanchored_from_s, until_s))
             s.quaternions.append(s.fusion.update(gyr, acc, restart))
             self._after_orientation(s, first, stop)
         self._oriented = stop
@@ -539,11 +558,14 @@ class LiveProcessor:
         """Left axis and its sign for every sensor, from calibration to now; True if found.
 
         ``min_turn_deg``: with the axes already known, keep them unless the pelvis's new
-        left axis is more than this far from the current one (see ``LiveSettings.axis_check_reps``).
+        left axis is more than this far from the current one (see ``LiveSettings.axis_check_reps``),
+        or a sensor's axis was not found yet (the thorax can move too little in a first short
+        swing: its stand-in axis would read the hinge as side bend for the rest of the set).
         """
         start = self._calibration_window[0]
         cal = self.settings.calibration
-        if self.axes_known and min_turn_deg > 0:
+        every_found = all(s.calibration.axis_found for s in self._s.values())
+        if self.axes_known and min_turn_deg > 0 and every_found:
             s = self._s[PELVIS]
             if not s.gyroscope:
                 return False
@@ -587,14 +609,50 @@ class LiveProcessor:
                 rotation = _half_turn(thorax.calibration.rotation_segment_sensor, thorax.calibration.up_sensor)
                 thorax.calibration = replace(thorax.calibration, rotation_segment_sensor=rotation)
                 thorax.turn_z = rotation @ thorax.rotation_provisional.T
-        stop_calibration = self._calibration_window[1]
+        for s in self._s.values():
+            s.found_rotation = s.calibration.rotation_segment_sensor
+        self._recompute_angles()
+        self.axes_known = True
+        return True
+
+    def _recompute_angles(self) -> None:
+        """Every sensor's angles from calibration to now again, in its current axes, zeroed
+        on the calibration window."""
+        start, stop_calibration = self._calibration_window
         for s in self._s.values():
             s.zero_deg = np.mean(self._angles_unfiltered(s, start, stop_calibration), axis=0)
             s.filter_state, s.last_heading_deg = None, None
             s.angles_deg = GrowingArray(3)
             s.angles_deg.append(self._angles(s, start, self._oriented))
-        self.axes_known = True
-        return True
+
+    def _refine_left_axes(self) -> None:
+        """A one-sided drill's left axes refitted on the reps so far, as offline
+        (``exercise.left_axis_turn_deg``): the axis about which the reps' frontal tilt
+        stays flattest, so a first rep that bent or twisted does not leave every later
+        hinge reading as side bend. Each refit starts from the axis ``_find_axes`` found
+        (as offline's starts from calibration's), not from the previous refit, so a few
+        early reps that mostly bend cannot walk the axis away rep by rep."""
+        offset = self._calibration_window[0]
+        changed = False
+        for s in self._s.values():
+            if not (s.gyroscope and s.calibration.axis_found):
+                continue
+            found = s.found_rotation
+            q_turn = _z_turn_quaternion(found @ s.rotation_provisional.T)
+            quaternions = s.quaternions.array[: self._oriented - offset]
+            quaternions = _multiply(_multiply(np.broadcast_to(q_turn, quaternions.shape), quaternions),
+                                    np.broadcast_to(q_turn * [1, -1, -1, -1], quaternions.shape))
+            valid = s.valid.array[offset : self._oriented]
+            turn_deg = drill.left_axis_turn_deg(quaternions, valid, self._spans, self.settings.exercise,
+                                                self.live.refine_max_turn_deg)
+            rotation = drill.turned_about_up(found, s.calibration.up_sensor, turn_deg)
+            if np.allclose(rotation, s.calibration.rotation_segment_sensor, atol=1e-6):
+                continue
+            s.calibration = replace(s.calibration, rotation_segment_sensor=rotation)
+            s.turn_z = rotation @ s.rotation_provisional.T
+            changed = True
+        if changed:
+            self._recompute_angles()
 
     def _angles_unfiltered(self, s: _Sensor, first: int, stop: int) -> np.ndarray:
         offset = self._calibration_window[0]
@@ -629,10 +687,14 @@ class LiveProcessor:
             if not spans or not self._ended(tilt, spans, 0, final):
                 return emitted
             span = spans[0]
+            if thorax is not None and not thorax.calibration.axis_found:
+                thorax = None  # its axes are not known yet: judged as with the pelvis sensor alone
             emitted.append(self._judge(span, pelvis, thorax, self._search_from - self._calibration_window[0]))
             self._search_from += span.end_index
             if len(self.reps) <= self.live.axis_check_reps:
                 self._find_axes(self.live.axis_check_turn_deg)
+            if self.exercise is not None and drill.judges_frontal(self.exercise):
+                self._refine_left_axes()
 
     def _ended(self, tilt: np.ndarray, spans: list[RepSpan], k: int, final: bool) -> bool:
         """Whether rep ``k`` of ``spans`` is over (see ``LiveSettings``)."""
@@ -709,7 +771,7 @@ class LiveProcessor:
                 rep = drill.with_side_bend([rep], [span], tracks, self.settings.exercise)[0]
             rep = drill.with_whole_rep_lockout([rep], [span], traces.lumbar_flexion_deg, self.exercise)[0]
             rep = self._with_drill_metrics(rep, span, offset)
-        judged = judge_rep(rep, self.thresholds, gaps)
+        judged = judge_rep(rep, self.thresholds, merge_intervals_s(gaps + self._unanchored_s()))
         if self.exercise is not None:
             judged = drill.apply_checks(drill.drop_unchecked(judged, self.exercise), self.exercise, self.sensors)
         if not pelvis_gyroscope and thorax is None:
@@ -718,6 +780,13 @@ class LiveProcessor:
         self.reps.append(live_rep)
         return live_rep
 
+
+    def _unanchored_s(self) -> list[tuple[float, float]]:
+        """Every sensor's times (s) from a long data gap's start to ``restart_settle_s``
+        after the AHRS restarted (to now while it has not)."""
+        out = [interval for s in self._s.values() for interval in s.unanchored_s]
+        out += [(s.unanchored_from_s, np.inf) for s in self._s.values() if s.restart_pending]
+        return out
 
     def _with_drill_metrics(self, rep, span: RepSpan, offset: int):
         """``rep`` with the drill's metrics (``exercise.add_rep_metrics``) over the reps so far."""

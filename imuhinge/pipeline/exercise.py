@@ -120,36 +120,53 @@ def refine_left_axes(
     75°, 80° the same). Only for quiet-standing calibration with a gyroscope and at least
     ``refine_min_reps`` reps; the axis may turn by up to ``refine_max_turn_deg`` about up.
     """
-    options = settings.exercise
-    if len(spans) < options.refine_min_reps:
+    if len(spans) < settings.exercise.refine_min_reps:
         return False
-    turns_deg = np.arange(-options.refine_max_turn_deg, options.refine_max_turn_deg + 1e-9, 0.1)
     changed = False
     for label, track in list(tracks.items()):
         calibration = track.calibration
         if not (calibration.gyroscope and calibration.axis_found and calibration.method == QUIET_STANDING):
             continue
-        up_segment = quaternions_to_matrices(track.quaternions_wxyz)[:, 2, :]
-        tilt_deg = np.degrees(np.arctan2(np.hypot(up_segment[:, 0], up_segment[:, 1]), up_segment[:, 2]))
-        usable = track.stream.valid & (tilt_deg <= options.refine_max_tilt_deg)
-        per_rep = [np.flatnonzero(usable[s.start_index : s.end_index + 1]) + s.start_index for s in spans]
-        costs = [_flattest_turns_deg(up_segment[index], turns_deg) for index in per_rep if len(index) >= 3]
-        if len(costs) < options.refine_min_reps:
-            continue
-        rep_turns_deg = np.array([turns_deg[int(np.argmin(cost))] for cost in costs])
-        typical_deg = float(np.median(rep_turns_deg))
-        inliers = np.flatnonzero(np.abs(rep_turns_deg - typical_deg) <= options.refine_inlier_deg)
-        best_deg = float(turns_deg[int(np.argmin(np.sum([costs[i] for i in inliers], axis=0)))])
+        best_deg = left_axis_turn_deg(track.quaternions_wxyz, track.stream.valid, spans, settings.exercise)
         if best_deg == 0.0:
             continue
-        best = math.radians(best_deg)
-        rotation = calibration.rotation_segment_sensor
-        left_sensor = rotation.T @ np.array([math.sin(best), math.cos(best), 0.0])
-        new_rotation = segment_from_sensor(calibration.up_sensor, left_sensor)
+        new_rotation = turned_about_up(calibration.rotation_segment_sensor, calibration.up_sensor, best_deg)
         quiet = quiet_mask(track.stream, settings.calibration)
         tracks[label] = retrack_with_rotation(track, new_rotation, window, quiet, settings, bridge_gaps)
         changed = True
     return changed
+
+
+def left_axis_turn_deg(
+    quaternions_wxyz: np.ndarray, valid: np.ndarray, spans: list[RepSpan], options: ExerciseSettings,
+    max_turn_deg: float | None = None,
+) -> float:
+    """The turn (deg, towards anterior) of a segment's left axis about up that keeps its
+    reps' frontal tilt flattest (see ``refine_left_axes``), 0 with too few usable reps.
+
+    ``quaternions_wxyz`` (segment in world, the current axes) and ``valid`` per sample;
+    ``spans`` index them; the turn is at most ``max_turn_deg`` (default
+    ``refine_max_turn_deg``). Shared with the live processor, which refits after each rep."""
+    limit_deg = options.refine_max_turn_deg if max_turn_deg is None else max_turn_deg
+    turns_deg = np.arange(-limit_deg, limit_deg + 1e-9, 0.1)
+    up_segment = quaternions_to_matrices(quaternions_wxyz)[:, 2, :]
+    tilt_deg = np.degrees(np.arctan2(np.hypot(up_segment[:, 0], up_segment[:, 1]), up_segment[:, 2]))
+    usable = valid & (tilt_deg <= options.refine_max_tilt_deg)
+    per_rep = [np.flatnonzero(usable[s.start_index : s.end_index + 1]) + s.start_index for s in spans]
+    costs = [_flattest_turns_deg(up_segment[index], turns_deg) for index in per_rep if len(index) >= 3]
+    if len(costs) < options.refine_min_reps:
+        return 0.0
+    rep_turns_deg = np.array([turns_deg[int(np.argmin(cost))] for cost in costs])
+    typical_deg = float(np.median(rep_turns_deg))
+    inliers = np.flatnonzero(np.abs(rep_turns_deg - typical_deg) <= options.refine_inlier_deg)
+    return float(turns_deg[int(np.argmin(np.sum([costs[i] for i in inliers], axis=0)))])
+
+
+def turned_about_up(rotation_segment_sensor: np.ndarray, up_sensor: np.ndarray, turn_deg: float) -> np.ndarray:
+    """The segment frame with its left axis turned ``turn_deg`` about up, towards anterior."""
+    turn = math.radians(turn_deg)
+    left_sensor = rotation_segment_sensor.T @ np.array([math.sin(turn), math.cos(turn), 0.0])
+    return segment_from_sensor(up_sensor, left_sensor)
 
 
 def _flattest_turns_deg(up_segment: np.ndarray, turns_deg: np.ndarray) -> np.ndarray:
