@@ -138,7 +138,11 @@ def _calm(tracks: dict[str, SegmentTrack], settings: ExerciseSettings) -> np.nda
     below ``hold_max_twist_dps``. Walking, turning and fidgeting twist the trunk; a hold,
     however unsteady, sways forward and back without turning (on tuning seeds 1000–1099 at
     most 0.8°/s in a hold, and 0.54°/s at the 99th percentile standing still; a fidget's
-    median 1.7°/s, walking at least 9.7°/s). A sensor without a gyroscope cannot tell."""
+    median 1.7°/s, walking at least 9.7°/s). The rate about up is taken about its median
+    over the recording first: what is left of the gyroscope's bias after calibration (about
+    1°/s in some plan sessions, whose drills calibrate on a few seconds each) would
+    otherwise read as turning all along and break a hold into pieces too short to count.
+    A sensor without a gyroscope cannot tell."""
     pelvis = tracks[PELVIS]
     width = max(1, int(round(pelvis.stream.rate_hz)))
     calm = np.ones(len(pelvis.stream.time_s), dtype=bool)
@@ -147,7 +151,11 @@ def _calm(tracks: dict[str, SegmentTrack], settings: ExerciseSettings) -> np.nda
             continue
         up = moving_mean(track.stream.acc_g, width)
         up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
-        twist_dps = moving_mean(np.abs(np.sum(_rate_dps(track) * up, axis=1)), width)
+        signed_dps = np.sum(_rate_dps(track) * up, axis=1)
+        usable = track.stream.valid & np.isfinite(signed_dps)
+        if usable.any():  # what is left of the gyroscope's bias about up (a plan's drill
+            signed_dps = signed_dps - np.median(signed_dps[usable])  # calibrates briefly)
+        twist_dps = moving_mean(np.abs(signed_dps), width)
         calm &= ~(twist_dps >= settings.hold_max_twist_dps)
     return calm
 
