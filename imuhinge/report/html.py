@@ -210,7 +210,9 @@ def summary_html(analysis: Analysis) -> str:
     missing = missing_checks_sentence(analysis)
     if missing is not None:
         sentences.append(escape(missing))
-    if not lower_back_judged(analysis):
+    if analysis.holds is not None:
+        pass  # a hold drill judges no lower back: the one-sensor sentences below do not apply
+    elif not lower_back_judged(analysis):
         sentences.append(
             "Only one sensor was worn, at the pelvis, and it measures acceleration only: the "
             "reps and the hip hinge angle were measured, but the lower back could not be "
