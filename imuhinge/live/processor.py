@@ -57,9 +57,8 @@ What cannot be done as offline does it, and is done here instead:
   and the AHRS restarts (re-levelling from the accelerometer) at the first sample after it
   that is still or that the accelerometer can be trusted on (``orientation``'s test, over
   a window of valid samples only), where offline waits for a still one and has the
-  backward pass for the time between: live,
-  waiting for stillness would carry a stale tilt through the rest of a rep, which then
-  vanishes from the count. Until ``restart_settle_s`` after the restart the angles are
+  backward pass for the time between: live, waiting for stillness would carry a stale
+  tilt through the rest of a rep, which then vanishes from the count. Until ``restart_settle_s`` after the restart the angles are
   not anchored: a rep over that time is not judged, as a rep over a gap is not;
 - the end of a swing's settling is looked for only until the rep is emitted;
 - saturation is judged only in the end-of-session analysis.
