@@ -637,10 +637,7 @@ class LiveProcessor:
             if not (s.gyroscope and s.calibration.axis_found):
                 continue
             found = s.found_rotation
-            q_turn = _z_turn_quaternion(found @ s.rotation_provisional.T)
-            quaternions = s.quaternions.array[: self._oriented - offset]
-            quaternions = _multiply(_multiply(np.broadcast_to(q_turn, quaternions.shape), quaternions),
-                                    np.broadcast_to(q_turn * [1, -1, -1, -1], quaternions.shape))
+            quaternions = _turned(s.quaternions.array[: self._oriented - offset], found @ s.rotation_provisional.T)
             valid = s.valid.array[offset : self._oriented]
             turn_deg = drill.left_axis_turn_deg(quaternions, valid, self._spans, self.settings.exercise,
                                                 self.live.refine_max_turn_deg)
@@ -722,10 +719,7 @@ class LiveProcessor:
                 time_s=time_s, acc_g=s.acc_g.array[first : self._ticks], gyr_dps=s.gyr_dps.array[first : self._ticks],
                 valid=valid, rate_hz=self.rate_hz, gaps_s=_gaps_s(time_s, valid, self.rate_hz),
             )
-            quaternions = s.quaternions.array[first - offset : self._ticks - offset]
-            q_turn = _z_turn_quaternion(s.turn_z)
-            quaternions = _multiply(_multiply(np.broadcast_to(q_turn, quaternions.shape), quaternions),
-                                    np.broadcast_to(q_turn * [1, -1, -1, -1], quaternions.shape))
+            quaternions = _turned(s.quaternions.array[first - offset : self._ticks - offset], s.turn_z)
             angles = s.angles_deg.array[first - offset : self._ticks - offset]
             tracks[label] = SegmentTrack(
                 stream, s.calibration, quaternions, SegmentAngles(angles[:, 0], angles[:, 1], angles[:, 2])
@@ -921,6 +915,15 @@ def _gaps_s(time_s: np.ndarray, valid: np.ndarray, rate_hz: float) -> list[tuple
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
     step = 1.0 / rate_hz
     return [(float(time_s[a] - step), float(time_s[b - 1] + step)) for a, b in zip(edges[0::2], edges[1::2])]
+
+
+def _turned(quaternions_wxyz: np.ndarray, turn_z: np.ndarray) -> np.ndarray:
+    """(n, 4) provisional-frame orientations in the frame turned by ``turn_z`` about z
+    (``turn_z @ R @ turn_z.T`` for each ``R``), as quaternions."""
+    q_turn = _z_turn_quaternion(turn_z)
+    shape = quaternions_wxyz.shape
+    return _multiply(_multiply(np.broadcast_to(q_turn, shape), quaternions_wxyz),
+                     np.broadcast_to(q_turn * [1, -1, -1, -1], shape))
 
 
 def _z_turn_quaternion(turn_z: np.ndarray) -> np.ndarray:

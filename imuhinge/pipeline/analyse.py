@@ -151,8 +151,9 @@ def analyse_recording(
         estimated_back = mode == ONE_SENSOR and pelvis.calibration.gyroscope and exercise.start_posture == "standing"
         record = drill.exercise_record(exercise, worn, estimated_back, holds, pelvis.calibration.gyroscope)
         record["hips_rise_cm"] = None if hips_rise_cm is None else round(hips_rise_cm, 1)
-        if exercise.kind == "reps" and target_reps_from(recording.metadata) is not None:
-            record["target_reps"] = target_reps_from(recording.metadata)
+        target_reps = target_reps_from(recording.metadata)
+        if exercise.kind == "reps" and target_reps is not None:
+            record["target_reps"] = target_reps
     if mode == ONE_SENSOR and not pelvis.calibration.gyroscope:
         reps = [not_judged_without_gyroscope(rep) for rep in reps]
     if exercise is not None and exercise.kind == "hold":

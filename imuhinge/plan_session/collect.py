@@ -175,8 +175,9 @@ def _analyse_one(index: int, name: str | None, path: Path, metadata: dict, analy
                   f"{path.name} with IMUHINGE_DEBUG=1 for details and please report it")
         return DrillOutcome(index, name, title, path, NOT_ANALYSABLE, reason, start_utc=start, unexpected=exc)
     numbers = session_numbers(analysis, profile)
-    if numbers.target_reps is not None and target_reps_from(metadata) is not None:
-        numbers = replace(numbers, target_reps=target_reps_from(metadata))
+    target_reps = target_reps_from(metadata)
+    if numbers.target_reps is not None and target_reps is not None:
+        numbers = replace(numbers, target_reps=target_reps)
     row = DrillNumbers(numbers, _median_depth_deg(analysis, profile))
     return DrillOutcome(index, profile.name, profile.title, path, ANALYSED, None, analysis, profile, row, start)
 
